@@ -1,0 +1,77 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------------
+    # Client profile (issue 2)
+    # ------------------------------------------------------------------
+    client_billing_email = fields.Char(
+        string="Billing E-mail",
+        compute="_compute_client_billing_email",
+        store=True,
+        readonly=False,
+        help="Address that receives quotations, invoices and payment receipts. "
+        "Defaults to the contact's e-mail.",
+    )
+    client_billing_phone = fields.Char(
+        string="Direct Phone",
+        help="Direct phone number of the client's billing contact.",
+    )
+    @api.depends("email")
+    def _compute_client_billing_email(self):
+        for partner in self:
+            # Follow the contact's e-mail only until someone sets a billing e-mail.
+            if not partner.client_billing_email:
+                partner.client_billing_email = partner.email
+
+    @api.depends("country_id", "commercial_partner_id.country_id")
+    @api.depends_context("company")
+    def _compute_vat_label(self):
+        """Override of `base`: label the tax ID after the client's own country (VAT, TIN,
+        GSTIN...), falling back on the company's country, as stock does."""
+        company_label = self.env.company.country_id.vat_label
+        for partner in self:
+            country = partner.commercial_partner_id.country_id or partner.country_id
+            partner.vat_label = country.vat_label or company_label or self.env._("Tax ID")
+
+    def _get_client_billing_email(self):
+        """Address document e-mails go to: the commercial partner's billing e-mail
+        when the contact has none of its own."""
+        self.ensure_one()
+        return (
+            self.client_billing_email
+            or self.commercial_partner_id.client_billing_email
+            or self.email
+        )
+
+    # ------------------------------------------------------------------
+    # Actions (issue 2)
+    # ------------------------------------------------------------------
+    def action_client_new_invoice(self):
+        """Open a new customer invoice pre-filled for this client."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action.update({
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "res_id": False,
+            "context": {
+                "default_move_type": "out_invoice",
+                "default_partner_id": self.id,
+            },
+        })
+        return action
+
+    def action_client_new_quotation(self):
+        """Open a new quotation pre-filled for this client."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")
+        action.update({
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "res_id": False,
+            "context": {"default_partner_id": self.id},
+        })
+        return action

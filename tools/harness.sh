@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# client_hub development harness: `make run` and `make test` both come here.
+#
+#   tools/harness.sh run    serve the demo database on http://localhost:8069
+#   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo
+#
+# Odoo is found, in this order: $ODOO_SRC (an Odoo 19.0 source tree), an `odoo` importable by
+# the Python in use, a shallow clone of the official 19.0 branch into .build/odoo.
+# PostgreSQL: the server reachable through the libpq environment (PGHOST, PGPORT, PGUSER...);
+# otherwise a private cluster on a unix socket under .build/pg, when the server binaries exist.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD="$ROOT/.build"
+PYTHON=${PYTHON:-python3}
+HTTP_PORT=${HTTP_PORT:-8069}
+DEMO_DB=${DEMO_DB:-client_hub_demo}
+TEST_DB=${TEST_DB:-client_hub_test}
+ODOO_BRANCH=19.0
+ODOO_UPSTREAM=https://github.com/odoo/odoo.git
+
+say() { printf '[client_hub] %s\n' "$*" >&2; }
+die() { printf '[client_hub] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BUILD/addons"
+# The module is the repository root; Odoo needs it in a folder named after its technical name.
+ln -sfn "$ROOT" "$BUILD/addons/client_hub"
+
+# --- 1. Odoo -----------------------------------------------------------------------------
+odoo_version_of() {  # prints the version of the Odoo at $1 (a source tree), or of the importable one
+    if [ -n "${1:-}" ]; then
+        (cd /tmp && PYTHONPATH="$1" "$PYTHON" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || true
+    else
+        (cd /tmp && "$PYTHON" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || true
+    fi
+}
+
+find_odoo() {
+    ODOO_PYTHONPATH=""
+    if [ -n "${ODOO_SRC:-}" ]; then
+        [ "$(odoo_version_of "$ODOO_SRC")" = "$ODOO_BRANCH" ] \
+            || die "ODOO_SRC=$ODOO_SRC is not an Odoo $ODOO_BRANCH source tree (no importable odoo/release.py of that version)."
+        ODOO_PYTHONPATH="$ODOO_SRC"
+        say "Odoo: ODOO_SRC=$ODOO_SRC"
+        return
+    fi
+    local v
+    v=$(odoo_version_of "")
+    if [ -n "$v" ]; then
+        [ "${v%%.*}" = "19" ] || die "the importable odoo is version $v, not $ODOO_BRANCH. Set ODOO_SRC to an Odoo $ODOO_BRANCH tree."
+        say "Odoo: importable odoo $v"
+        return
+    fi
+    if [ ! -d "$BUILD/odoo/odoo" ]; then
+        say "Odoo: no ODOO_SRC and no importable odoo; cloning $ODOO_UPSTREAM ($ODOO_BRANCH, shallow)"
+        git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$ODOO_UPSTREAM" "$BUILD/odoo" \
+            && "$PYTHON" -m pip install --quiet -r "$BUILD/odoo/requirements.txt" \
+            || die "Odoo $ODOO_BRANCH could not be found or cloned. Either set ODOO_SRC to an Odoo $ODOO_BRANCH source tree, or make 'python3 -c \"import odoo\"' work (e.g. a .pth file in site-packages pointing at the tree), then run this again."
+    fi
+    ODOO_PYTHONPATH="$BUILD/odoo"
+    say "Odoo: $BUILD/odoo"
+}
+
+# Python tools the harness itself needs; installed from PyPI only when missing.
+ensure_tools() {
+    local missing=()
+    "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=(pytest-odoo)
+    "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)   # tours need it
+    "$PYTHON" -m ruff --version >/dev/null 2>&1 || missing+=(ruff)
+    "$PYTHON" -c 'import pylint_odoo' 2>/dev/null || missing+=(pylint-odoo)
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        "$PYTHON" -m pip install --quiet "${missing[@]}" || die "could not install ${missing[*]} from PyPI"
+    fi
+}
+
+# --- 2. PostgreSQL -----------------------------------------------------------------------
+pg_bin() {  # locate a server binary: PATH first, then Debian's versioned folders
+    command -v "$1" 2>/dev/null && return
+    ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
+}
+
+find_postgres() {
+    if pg_isready -q 2>/dev/null && psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+        say "PostgreSQL: ${PGHOST:-default socket} (libpq environment)"
+        return
+    fi
+    local initdb pg_ctl pgdir="$BUILD/pg"
+    initdb=$(pg_bin initdb); pg_ctl=$(pg_bin pg_ctl)
+    [ -n "$initdb" ] && [ -n "$pg_ctl" ] \
+        || die "no PostgreSQL server is reachable (set PGHOST/PGPORT/PGUSER) and no server binaries (initdb, pg_ctl) are installed to start one. Install postgresql-15, or point PGHOST at a server."
+    # postgres refuses to run as root: the private cluster then belongs to the 'postgres' user.
+    local as=()
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        as=(runuser -u postgres --)
+    fi
+    mkdir -p "$pgdir/run"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$pgdir"
+    if [ ! -f "$pgdir/data/PG_VERSION" ]; then
+        say "PostgreSQL: creating a private cluster in $pgdir"
+        "${as[@]}" "$initdb" -D "$pgdir/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    export PGHOST="$pgdir/run" PGPORT=${PGPORT_PRIVATE:-5439}
+    if ! pg_isready -q; then
+        "${as[@]}" "$pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+            -o "-k $pgdir/run -p $PGPORT -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+            || die "the private PostgreSQL cluster did not start; see $pgdir/server.log"
+    fi
+    export PGUSER=${PGUSER_PRIVATE:-odoo}
+    "${as[@]}" psql -h "$PGHOST" -p "$PGPORT" -d postgres -U postgres -qAtc \
+        "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='$PGUSER') THEN CREATE ROLE $PGUSER LOGIN SUPERUSER; END IF; END\$\$;"
+    say "PostgreSQL: private cluster on $PGHOST (port $PGPORT)"
+}
+
+# --- 3. Configuration --------------------------------------------------------------------
+write_config() {
+    local base
+    base=$(cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$PYTHON" -c 'import os, odoo; print(os.path.dirname(os.path.dirname(list(odoo.__path__)[0])))')
+    local addons="$BUILD/addons"
+    [ -d "$base/addons" ] && addons="$base/addons,$addons"
+    CONF="$BUILD/odoo.conf"
+    cat > "$CONF" <<CONFEOF
+[options]
+addons_path = $addons
+data_dir = $BUILD/data
+db_host = ${PGHOST:-False}
+db_port = ${PGPORT:-False}
+db_user = ${PGUSER:-False}
+http_port = $HTTP_PORT
+list_db = True
+admin_passwd = admin
+CONFEOF
+    [ -z "${PGPASSWORD:-}" ] || echo "db_password = $PGPASSWORD" >> "$CONF"
+    [ -n "$(command -v wkhtmltopdf || true)" ] || say "NOTE: wkhtmltopdf is missing: PDF reports will fall back to HTML (apt-get install wkhtmltopdf)."
+}
+
+odoo_bin() {
+    (cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -c \
+        'import sys, odoo.cli.command as c; sys.argv[0] = "odoo"; c.main()' "$@")
+}
+
+db_has_module() {  # db module -> 0 when the module is installed in db
+    [ "$(psql -d "$1" -Atc "select state from ir_module_module where name='$2'" 2>/dev/null)" = installed ]
+}
+
+# --- commands ----------------------------------------------------------------------------
+cmd_run() {
+    if ! db_has_module "$DEMO_DB" client_hub; then
+        say "creating the demo database $DEMO_DB (first run only: a few minutes)"
+        dropdb --if-exists "$DEMO_DB" >/dev/null 2>&1 || true
+        odoo_bin -c "$CONF" -d "$DEMO_DB" -i client_hub --with-demo --stop-after-init --log-level=warn \
+            || die "installing client_hub into $DEMO_DB failed"
+    else
+        say "reusing the demo database $DEMO_DB (dropdb $DEMO_DB to start over)"
+        if [ "${UPDATE:-0}" = 1 ]; then
+            odoo_bin -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init --log-level=warn
+        fi
+    fi
+    odoo_bin -c "$CONF" -d "$DEMO_DB" shell --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
+    say "serving http://localhost:$HTTP_PORT  (Ctrl-C to stop)"
+    odoo_bin -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" --log-level=info
+}
+
+cmd_test() {
+    ensure_tools
+    local rc=0
+    say "linting: ruff"
+    (cd "$ROOT" && "$PYTHON" -m ruff check .) || rc=1
+    say "linting: pylint-odoo (OCA mandatory checks)"
+    (cd "$BUILD/addons" && "$PYTHON" -m pylint --rcfile="$ROOT/.pylintrc-mandatory" client_hub) || rc=1
+    say "creating a fresh test database $TEST_DB and installing client_hub"
+    dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
+    rm -rf "$BUILD/data/filestore/$TEST_DB"
+    odoo_bin -c "$CONF" -d "$TEST_DB" -i client_hub --stop-after-init --log-level=warn \
+        || die "installing client_hub into a fresh database failed"
+    say "running the module's tests (pytest-odoo, HTTP server on)"
+    local prc=0
+    (cd "$BUILD/addons" && PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest \
+        -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$TEST_DB" --odoo-http \
+        --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} client_hub/tests) || prc=$?
+    [ $prc = 0 ] || rc=1
+    return $rc
+}
+
+cmd=${1:-}
+case "$cmd" in
+    run|test|env) ;;
+    *) die "usage: $0 run|test|env" ;;
+esac
+find_odoo
+find_postgres
+write_config
+case "$cmd" in
+    run) cmd_run ;;
+    test) cmd_test ;;
+    env) printf 'export PGHOST=%q PGPORT=%q PGUSER=%q CONF=%q\n' "${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$CONF" ;;
+esac
