@@ -47,7 +47,6 @@ Client Hub turns the contact record into a client-management hub:
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/account_move_demo.xml",
-        "demo/sale_order_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -118,7 +118,7 @@ class TestClientProfile(AccountTestInvoicingCommon):
         self.assertIn(person, clients)
         self.assertNotIn(vendor, clients)
         # the search view's "Tax ID" field and the default name search both find the VAT
-        by_vat = self.env["res.partner"].search(domain + [("vat", "ilike", "0477472701")])
+        by_vat = self.env["res.partner"].search([*domain, ("vat", "ilike", "0477472701")])
         self.assertEqual(by_vat, self.client)
         search_view = self.env.ref("client_hub.res_partner_view_search_client")
         self.assertEqual(action["search_view_id"][0], search_view.id)

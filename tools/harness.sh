@@ -68,6 +68,19 @@ ensure_tools() {
     "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)   # tours need it
     "$PYTHON" -m ruff --version >/dev/null 2>&1 || missing+=(ruff)
     "$PYTHON" -c 'import pylint_odoo' 2>/dev/null || missing+=(pylint-odoo)
+    # Debian packages: Chromium runs the tours, wkhtmltopdf renders the PDFs.
+    local debs=()
+    command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || debs+=(chromium)
+    command -v wkhtmltopdf >/dev/null 2>&1 || debs+=(wkhtmltopdf)
+    if [ ${#debs[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            say "installing ${debs[*]} (Debian packages)"
+            apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null \
+                || die "could not install ${debs[*]}"
+        else
+            die "missing ${debs[*]}: install them (apt-get install ${debs[*]}), tours and PDF tests need them"
+        fi
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing ${missing[*]}"
         "$PYTHON" -m pip install --quiet "${missing[@]}" || die "could not install ${missing[*]} from PyPI"
@@ -157,29 +170,63 @@ cmd_run() {
             odoo_bin -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init --log-level=warn
         fi
     fi
-    odoo_bin -c "$CONF" -d "$DEMO_DB" shell --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
+    odoo_bin shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
     say "serving http://localhost:$HTTP_PORT  (Ctrl-C to stop)"
     odoo_bin -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" --log-level=info
+}
+
+odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL line in its log
+    local log=$1; shift
+    odoo_bin "$@" --log-level=warn >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+    if grep -E "^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) " "$log" >&2; then return 1; fi
+}
+
+# Install with demo data, upgrade, uninstall: on a database with data, all three must be clean.
+lifecycle_check() {
+    local db="${TEST_DB}_lifecycle" log="$BUILD/lifecycle.log"
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    odoo_step "$log.install" -c "$CONF" -d "$db" -i client_hub --with-demo --stop-after-init \
+        && db_has_module "$db" client_hub \
+        && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init \
+        && odoo_bin shell -c "$CONF" -d "$db" --no-http --log-level=warn <"$ROOT/tools/lifecycle.py" >"$log" 2>&1 \
+        && grep -q "uninstall clean" "$log"
 }
 
 cmd_test() {
     ensure_tools
     local rc=0
-    say "linting: ruff"
-    (cd "$ROOT" && "$PYTHON" -m ruff check .) || rc=1
-    say "linting: pylint-odoo (OCA mandatory checks)"
-    (cd "$BUILD/addons" && "$PYTHON" -m pylint --rcfile="$ROOT/.pylintrc-mandatory" client_hub) || rc=1
+    say "install (with demo data), upgrade and uninstall check, in the background"
+    lifecycle_check & local lifecycle_pid=$!
     say "creating a fresh test database $TEST_DB and installing client_hub"
     dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
     rm -rf "$BUILD/data/filestore/$TEST_DB"
-    odoo_bin -c "$CONF" -d "$TEST_DB" -i client_hub --stop-after-init --log-level=warn \
-        || die "installing client_hub into a fresh database failed"
-    say "running the module's tests (pytest-odoo, HTTP server on)"
+    odoo_step "$BUILD/install.log" -c "$CONF" -d "$TEST_DB" -i client_hub --stop-after-init \
+        && db_has_module "$TEST_DB" client_hub || { say "installing client_hub into a fresh database failed"; rc=1; }
+    say "linting: ruff"
+    (cd "$ROOT" && "$PYTHON" -m ruff check --quiet .) || rc=1
+    say "linting: pylint-odoo (OCA mandatory checks)"
+    (cd "$BUILD/addons" && "$PYTHON" -m pylint --rcfile="$ROOT/.pylintrc-mandatory" client_hub) || rc=1
+    if wait $lifecycle_pid; then
+        say "install with demo data, upgrade and uninstall: clean"
+    else
+        say "install/upgrade/uninstall check FAILED: see $BUILD/lifecycle.log*"
+        tail -n 30 "$BUILD"/lifecycle.log* >&2 || true
+        rc=1
+    fi
+    [ $rc = 0 ] || say "failures above; running the tests anyway"
+    say "running the module's tests (pytest-odoo, HTTP server on: HttpCase tests and tours run)"
     local prc=0
     (cd "$BUILD/addons" && PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest \
         -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$TEST_DB" --odoo-http \
-        --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} client_hub/tests) || prc=$?
+        --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} client_hub/tests) | tee "$BUILD/pytest.log" \
+        || prc=$?
     [ $prc = 0 ] || rc=1
+    # HttpCase tests and tours are skipped, not failed, without --odoo-http, Chromium or
+    # websocket-client: treat any such skip as a failure.
+    if grep -E "^SKIPPED.*(odoo-http|[Cc]hrome|websocket|browser)" "$BUILD/pytest.log" >/dev/null; then
+        say "some HTTP/browser tests were skipped (see the SKIPPED lines above): failing"
+        rc=1
+    fi
     return $rc
 }
 

@@ -1,0 +1,22 @@
+# Run through `odoo shell` by `make run`: prints where to start in the demo.
+base_url = env["ir.config_parameter"].sudo().get_param("web.base.url")  # noqa: F821
+client = env.ref("client_hub.partner_demo_sakura", raise_if_not_found=False)  # noqa: F821
+lines = [
+    "",
+    "client_hub demo",
+    f"  Staff (backend):  {base_url}/odoo/clients   login: admin / password: admin",
+]
+if client:
+    lines.append(f"  Demo client:      {client.name} ({client.email})")
+    if hasattr(client, "_get_client_magic_link_url"):
+        link = client._get_client_magic_link_url()
+        env.cr.commit()  # noqa: F821
+        lines.append(f"  Client portal:    {link}")
+        lines.append("                    (magic link: opens the client's statement, valid for 30 days;")
+        lines.append("                     a fresh one: staff button 'Send portal link' or /client/login)")
+lines += [
+    "  Look first at:    Clients > Sakura Trading K.K. (dashboard, e-mail templates, tickets),",
+    "                    then the client portal link above (statement, pay, ZIP, support).",
+    "",
+]
+print("\n".join(lines))
