@@ -1,0 +1,113 @@
+from urllib.parse import urlencode, urlsplit
+
+from odoo import http
+from odoo.exceptions import AccessDenied
+from odoo.http import request
+from odoo.tools import email_normalize
+
+from odoo.addons.client_hub.models.res_users import MAGIC_LINK_CREDENTIAL
+
+DEFAULT_REDIRECT = "/my/statement"
+SECURITY_HEADERS = {
+    # The token is in the URL: never leak it to another site through the Referer.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    # The one-click button must not be clickable through someone else's frame.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
+
+
+def sanitize_redirect(redirect):
+    """Return ``redirect`` if it is a path on this site, else the default page.
+
+    Refuses absolute URLs, scheme-relative ``//host`` and ``/\\host`` forms (browsers
+    treat backslashes as slashes) and control characters.
+    """
+    if not redirect or not isinstance(redirect, str) or len(redirect) > 2048:
+        return DEFAULT_REDIRECT
+    if any(ord(char) < 32 or char == "\\" for char in redirect):
+        return DEFAULT_REDIRECT
+    parts = urlsplit(redirect)
+    if parts.scheme or parts.netloc or not redirect.startswith("/") or redirect.startswith("//"):
+        return DEFAULT_REDIRECT
+    return redirect
+
+
+class ClientHubMagicLinkController(http.Controller):
+
+    def _secure(self, response):
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _render(self, template, values=None, status=200):
+        response = request.render(template, dict(values or {}, disable_footer=True))
+        response.status_code = status
+        return self._secure(response)
+
+    def _render_link_page(self, state, **values):
+        return self._render("client_hub.magic_link_page", dict(values, state=state))
+
+    def _render_too_many(self, minutes):
+        return self._render("client_hub.magic_link_too_many", {"minutes": minutes}, status=429)
+
+    def _client_ip(self):
+        return request.httprequest.remote_addr
+
+    @http.route("/client/magic/<string:token>", type="http", auth="public",
+                methods=["GET", "POST"], sitemap=False)
+    def magic_link(self, token, redirect=None, **kwargs):
+        """GET shows a one-click page and changes nothing (mail scanners prefetch links);
+        POST (CSRF-checked by the framework) signs the client in."""
+        RateLimit = request.env["client_hub.rate.limit"]
+        if minutes := RateLimit._hit("use_ip", self._client_ip()):
+            return self._render_too_many(minutes)
+        link_sudo = request.env["client_hub.magic.link"]._get_valid_link(token)
+        if not link_sudo:
+            return self._render_link_page("invalid")
+        redirect = sanitize_redirect(redirect)
+        if request.httprequest.method != "POST":
+            if request.session.uid and request.env.user.partner_id == link_sudo.partner_id:
+                # Already signed in as this client (a second click in an e-mail).
+                return self._secure(request.redirect(redirect, code=303, local=True))
+            return self._render_link_page("continue", redirect=redirect,
+                                          action=request.httprequest.path)
+        client_key = link_sudo.partner_id.email_normalized or str(link_sudo.partner_id.id)
+        if minutes := RateLimit._hit("use_email", client_key):
+            return self._render_too_many(minutes)
+        try:
+            user_sudo = link_sudo.partner_id._get_client_portal_user()
+            credential = {"type": MAGIC_LINK_CREDENTIAL, "login": user_sudo.login, "token": token}
+            request.session.authenticate(request.env, credential)
+        except AccessDenied as e:
+            message = e.args[0] if e.args and e.args != AccessDenied().args else None
+            return self._render_link_page("refused", message=message)
+        if request.session.uid is None:
+            # A second factor is enabled on this account: let Odoo ask for it.
+            mfa_url = request.env["res.users"].sudo().browse(request.session["pre_uid"])._mfa_url()
+            redirect = f"{mfa_url}?{urlencode({'redirect': redirect})}"
+        return self._secure(request.redirect(redirect, code=303, local=True))
+
+    @http.route("/client/login", type="http", auth="public", methods=["GET", "POST"], sitemap=False)
+    def client_login(self, email=None, **kwargs):
+        """Ask for a sign-in link. The answer is the same whether the address is known
+        or not: the request is queued and a cron e-mails known clients."""
+        if request.httprequest.method != "POST":
+            return self._render("client_hub.magic_link_login_page", {"email": email or ""})
+        email = (email or "").strip()[:254]
+        normalized = email_normalize(email)
+        if not normalized:
+            return self._render("client_hub.magic_link_login_page", {
+                "email": email,
+                "error": request.env._("Please enter a valid e-mail address."),
+            })
+        RateLimit = request.env["client_hub.rate.limit"]
+        minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit("request_email", normalized)
+        if minutes:
+            return self._render_too_many(minutes)
+        request.env["client_hub.magic.link.request"]._enqueue(normalized, ip=self._client_ip())
+        return self._render("client_hub.magic_link_login_page", {
+            "email": email,
+            "sent": True,
+            "ttl_minutes": int(request.env["client_hub.magic.link"]._get_ttl("login").total_seconds() // 60),
+        })

@@ -1,0 +1,166 @@
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.http import request
+
+# 32 random bytes = 256 bits of entropy, URL-safe base64 (43 characters).
+TOKEN_BYTES = 32
+DEFAULT_DOCUMENT_TTL_DAYS = 30
+DEFAULT_LOGIN_TTL_MINUTES = 15
+
+
+def hash_token(token):
+    """Return the sha256 hex digest of a raw token: the only form ever stored."""
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+class ClientHubMagicLink(models.Model):
+    """A passwordless sign-in link sent to one contact.
+
+    Only the sha256 of the token is stored: a database leak (backup, SQL access) does not
+    leak usable links. The token has 256 bits of entropy, so a fast unsalted hash is enough
+    (no dictionary to attack, unlike passwords).
+    """
+
+    _name = "client_hub.magic.link"
+    _description = "Client Portal Magic Link"
+    _order = "id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", required=True, index=True, ondelete="cascade",
+        help="The contact the link was sent to; it signs in that contact's portal user.",
+    )
+    token_hash = fields.Char(required=True, readonly=True, copy=False)
+    purpose = fields.Selection(
+        [("document", "Document e-mail"), ("login", "Sign-in request")],
+        required=True, default="document",
+        help="Document links can be used again until they expire; sign-in links only once.",
+    )
+    expiration_date = fields.Datetime(required=True, index=True)
+    consumed_date = fields.Datetime(
+        string="Used On", readonly=True, copy=False,
+        help="Set on the first sign-in; a sign-in link cannot be used again after it.",
+    )
+    revoked = fields.Boolean(readonly=True, copy=False)
+    create_ip = fields.Char(string="Requested From", readonly=True)
+    last_used_date = fields.Datetime(readonly=True, copy=False)
+    last_used_ip = fields.Char(readonly=True, copy=False)
+
+    _token_hash_unique = models.UniqueIndex("(token_hash)")
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_ttl(self, purpose):
+        """Return the lifetime of a new link of the given purpose as a timedelta."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        if purpose == "login":
+            minutes = int(ICP.get_param(
+                "client_hub.magic_link_login_ttl_minutes", DEFAULT_LOGIN_TTL_MINUTES) or 0)
+            return timedelta(minutes=minutes or DEFAULT_LOGIN_TTL_MINUTES)
+        days = int(ICP.get_param(
+            "client_hub.magic_link_document_ttl_days", DEFAULT_DOCUMENT_TTL_DAYS) or 0)
+        return timedelta(days=days or DEFAULT_DOCUMENT_TTL_DAYS)
+
+    @api.model
+    def _generate(self, partner, purpose="document", ip=None):
+        """Create a link for ``partner`` and return the raw token (never stored).
+
+        :param partner: res.partner record (the contact the link is sent to)
+        :param str purpose: ``document`` (long-lived, reusable) or ``login`` (short, one use)
+        :param str ip: address of the request that asked for the link (default: the
+            current request's, if any)
+        :return: the raw token, to be put in the URL
+        :rtype: str
+        """
+        if purpose not in ("document", "login"):
+            raise ValueError(f"Unknown magic link purpose {purpose!r}")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        self.sudo().create({
+            "partner_id": partner.id,
+            "token_hash": hash_token(token),
+            "purpose": purpose,
+            "expiration_date": fields.Datetime.now() + self._get_ttl(purpose),
+            "create_ip": ip or self.env.context.get("client_hub_request_ip")
+            or (request.httprequest.remote_addr if request else False),
+        })
+        return token
+
+    @api.model
+    def _get_valid_link(self, token):
+        """Return the usable link matching a raw token, or an empty recordset.
+
+        The lookup is by the sha256 of the token: the time the index lookup takes
+        depends only on the hash, which an attacker cannot steer towards a stored one
+        (preimage resistance), so it leaks nothing about stored tokens. The digests are
+        still compared with ``hmac.compare_digest`` so that the final check itself is
+        constant-time whatever the storage layer does (e.g. case-insensitive collation).
+        """
+        if not token or len(token) > 256:
+            return self.browse()
+        digest = hash_token(token)
+        link = self.sudo().search(
+            Domain("token_hash", "=", digest) & self._get_usable_domain(), limit=1)
+        if not link or not hmac.compare_digest(link.token_hash, digest):
+            return self.browse()
+        return link
+
+    @api.model
+    def _get_usable_domain(self):
+        """Links that can still sign someone in."""
+        return Domain([
+            ("revoked", "=", False),
+            ("expiration_date", ">", fields.Datetime.now()),
+            ("partner_id.active", "=", True),
+        ]) & (Domain("purpose", "=", "document") | Domain("consumed_date", "=", False))
+
+    def _revoke(self):
+        """Revoke the links in ``self`` (still usable or not)."""
+        self.sudo().filtered(lambda link: not link.revoked).write({"revoked": True})
+
+    @api.model
+    def _revoke_for_partners(self, partners):
+        """Revoke every link ever sent to ``partners``."""
+        if partners:
+            self.sudo().search([
+                ("partner_id", "in", partners.ids), ("revoked", "=", False),
+            ])._revoke()
+
+    def _mark_used(self, ip=None):
+        """Record a sign-in in the link and in the client's chatter (audit trail).
+
+        A sign-in link (``login`` purpose) is used up by it; a document link stays
+        usable until it expires, so a client clicking twice in the same e-mail is
+        not refused.
+        """
+        now = fields.Datetime.now()
+        for link in self.sudo():
+            vals = {"last_used_date": now, "last_used_ip": ip}
+            if not link.consumed_date:
+                vals["consumed_date"] = now
+            link.write(vals)
+            contact = link.partner_id
+            contact.commercial_partner_id._message_log(body=self.env._(
+                "%(contact)s signed in to the portal with a magic link "
+                "(%(purpose)s) on %(time)s UTC from IP %(ip)s.",
+                contact=contact.display_name,
+                purpose=dict(link._fields["purpose"]._description_selection(self.env))[link.purpose],
+                time=fields.Datetime.to_string(now),
+                ip=ip or self.env._("unknown"),
+            ))
+
+    @api.model
+    def _gc_expired_links(self):
+        """Cron: delete links expired or revoked for more than a day (kept a day for
+        the support desk to see why a link was refused)."""
+        limit = fields.Datetime.now() - timedelta(days=1)
+        self.sudo().search([
+            "|", ("expiration_date", "<", limit),
+            "&", ("revoked", "=", True), ("write_date", "<", limit),
+        ]).unlink()

@@ -1,0 +1,89 @@
+import hashlib
+import math
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+DEFAULT_WINDOW_MINUTES = 15
+# Attempts allowed per window, by kind of key; overridable with the config parameter
+# ``client_hub.rate_limit_<kind>``.
+DEFAULT_LIMITS = {
+    "request_ip": 10,     # sign-in links asked for at /client/login, per IP
+    "request_email": 3,   # sign-in links asked for at /client/login, per typed address
+    "use_ip": 30,         # magic-link pages opened or submitted, per IP
+    "use_email": 10,      # sign-ins with a magic link, per client e-mail
+}
+
+
+class ClientHubRateLimit(models.Model):
+    """Fixed-window counters shared by every worker and server.
+
+    One row per (key, window start). :meth:`_hit` increments the row with one atomic
+    ``INSERT ... ON CONFLICT DO UPDATE``, so concurrent requests in other workers
+    never lose a count. A new window starts a new row: the limit resets by itself.
+    """
+
+    _name = "client_hub.rate.limit"
+    _description = "Client Portal Rate Limit Counter"
+    _order = "window_start desc"
+    _log_access = False
+
+    key = fields.Char(required=True, readonly=True)
+    window_start = fields.Datetime(required=True, readonly=True, index=True)
+    count = fields.Integer(readonly=True)
+
+    _key_window_unique = models.UniqueIndex("(key, window_start)")
+
+    @api.model
+    def _get_window(self):
+        """Return the length of a rate-limit window as a timedelta."""
+        minutes = int(self.env["ir.config_parameter"].sudo().get_param(
+            "client_hub.rate_limit_window_minutes", DEFAULT_WINDOW_MINUTES) or 0)
+        return timedelta(minutes=minutes or DEFAULT_WINDOW_MINUTES)
+
+    @api.model
+    def _get_limit(self, kind):
+        return int(self.env["ir.config_parameter"].sudo().get_param(
+            f"client_hub.rate_limit_{kind}", DEFAULT_LIMITS[kind]))
+
+    @api.model
+    def _make_key(self, kind, value):
+        """Key of a counter: the value is hashed so that the table holds no e-mail
+        address or IP in clear."""
+        return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
+
+    @api.model
+    def _hit(self, kind, value):
+        """Count one attempt of ``kind`` for ``value`` (an IP or an e-mail address).
+
+        :return: 0 when the attempt is allowed, else the number of minutes (at least 1)
+            until the current window ends and attempts are allowed again
+        :rtype: int
+        """
+        limit = self._get_limit(kind)
+        if limit <= 0 or not value:
+            return 0
+        window = self._get_window()
+        now = fields.Datetime.now()
+        epoch = datetime(1970, 1, 1)
+        window_start = epoch + window * ((now - epoch) // window)
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """INSERT INTO client_hub_rate_limit AS rl (key, window_start, count)
+               VALUES (%(key)s, %(start)s, 1)
+               ON CONFLICT (key, window_start) DO UPDATE SET count = rl.count + 1
+               RETURNING count""",
+            key=self._make_key(kind, value), start=window_start,
+        ))
+        [count] = self.env.cr.fetchone()
+        if count <= limit:
+            return 0
+        return max(1, math.ceil((window_start + window - now).total_seconds() / 60))
+
+    @api.model
+    def _gc_rate_limits(self):
+        """Cron: delete the counters of windows that ended."""
+        self.sudo().search([
+            ("window_start", "<", fields.Datetime.now() - self._get_window()),
+        ]).unlink()

@@ -1,0 +1,72 @@
+from odoo import models
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    # ---- magic link (issue 5) ----
+    def _client_hub_magic_link_redirect(self):
+        """Return the local URL a client's magic link opens for this document, or
+        ``False`` when the document's e-mails carry no magic link.
+
+        Invoices and quotations open their portal page (with its access token, as the
+        stock button does); payment receipts, which have no portal page, open the
+        client's statement.
+        """
+        self.ensure_one()
+        if self._name == "account.move" and self.is_sale_document(include_receipts=True):
+            return self.sudo().get_portal_url()
+        if self._name == "sale.order":
+            return self.sudo().get_portal_url()
+        if self._name == "account.payment" and self.partner_type == "customer":
+            return "/my/statement"
+        return False
+
+    def _notify_get_recipients_classify(self, message, recipients_data, model_description, msg_vals=False):
+        """Override of `mail` to give every client contact receiving a document e-mail
+        its own "View <document>" button: a magic link that signs that contact in and
+        opens the document.
+
+        Each such recipient is moved into a group of its own, since a magic link is
+        personal (it signs in the contact it was made for).
+        """
+        groups = super()._notify_get_recipients_classify(
+            message, recipients_data, model_description, msg_vals=msg_vals)
+        if len(self) != 1 or not groups:
+            return groups
+        redirect = self._client_hub_magic_link_redirect()
+        if not redirect:
+            return groups
+        client = self._mail_get_partners(introspect_fields=False)[self.id].commercial_partner_id
+        if not client:
+            return groups
+        Partner = self.env["res.partner"]
+        result = []
+        for group in groups:
+            personal = [
+                rdata for rdata in group["recipients_data"]
+                if rdata["id"] and rdata["type"] != "user"
+                and Partner.browse(rdata["id"]).commercial_partner_id == client
+            ]
+            others = [rdata for rdata in group["recipients_data"] if rdata not in personal]
+            if others:
+                result.append(dict(
+                    group, recipients_data=others,
+                    recipients_ids=[rdata["id"] for rdata in others if rdata["id"]],
+                ))
+            title = group.get("button_access", {}).get("title") or self.env._(
+                "View %s", model_description)
+            for rdata in personal:
+                partner = Partner.browse(rdata["id"])
+                result.append(dict(
+                    group,
+                    recipients_data=[rdata],
+                    recipients_ids=[rdata["id"]],
+                    recipients_emails=[],
+                    has_button_access=True,
+                    button_access={
+                        "url": partner._get_client_magic_link_url(redirect=redirect),
+                        "title": title,
+                    },
+                ))
+        return result

@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    # ---- magic link (issue 5) ----
+    client_hub_magic_link_document_ttl_days = fields.Integer(
+        string="Document Link Validity (days)",
+        config_parameter="client_hub.magic_link_document_ttl_days",
+        default=30,
+        help="How long the sign-in links in document e-mails (invoices, quotations, "
+        "receipts, statements) stay valid.",
+    )
+    client_hub_magic_link_login_ttl_minutes = fields.Integer(
+        string="Sign-in Link Validity (minutes)",
+        config_parameter="client_hub.magic_link_login_ttl_minutes",
+        default=15,
+        help="How long a link asked for on the portal sign-in page stays valid. "
+        "It can be used only once.",
+    )
