@@ -1,0 +1,159 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+TICKETS_PER_PAGE = 20
+# The only fields a client fills in when opening a ticket (see _ticket_new_values).
+TICKET_FORM_FIELDS = ("name", "description", "invoice_id", "sale_order_id")
+
+
+class ClientHubTicketPortal(CustomerPortal):
+
+    # ---- tickets (issue 7) ----
+
+    def _prepare_home_portal_values(self, counters):
+        """Override of `portal` to count the client's tickets."""
+        values = super()._prepare_home_portal_values(counters)
+        if "client_ticket_count" in counters:
+            Ticket = request.env["client_hub.ticket"]
+            values["client_ticket_count"] = Ticket.search_count([]) if Ticket.has_access("read") else 0
+        return values
+
+    def _ticket_get_searchbar_sortings(self):
+        return {
+            "activity": {"label": request.env._("Last activity"), "order": "last_activity_date desc, id desc"},
+            "date": {"label": request.env._("Newest"), "order": "create_date desc, id desc"},
+            "stage": {"label": request.env._("Stage"), "order": "stage_id, last_activity_date desc, id desc"},
+        }
+
+    def _ticket_get_searchbar_filters(self):
+        return {
+            "all": {"label": request.env._("All"), "domain": []},
+            "open": {"label": request.env._("Open"), "domain": [("is_closed", "=", False)]},
+            "closed": {"label": request.env._("Closed"), "domain": [("is_closed", "=", True)]},
+        }
+
+    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user",
+                website=True, readonly=True)
+    def portal_my_tickets(self, page=1, sortby=None, filterby=None, **kw):
+        """The client's tickets; record rules restrict the search to their own."""
+        Ticket = request.env["client_hub.ticket"]
+        sortings = self._ticket_get_searchbar_sortings()
+        filters = self._ticket_get_searchbar_filters()
+        sortby = sortby if sortby in sortings else "activity"
+        filterby = filterby if filterby in filters else "all"
+        domain = filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/tickets",
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=Ticket.search_count(domain),
+            page=page,
+            step=TICKETS_PER_PAGE,
+        )
+        tickets = Ticket.search(domain, order=sortings[sortby]["order"],
+                                limit=TICKETS_PER_PAGE, offset=pager["offset"])
+        request.session["my_tickets_history"] = tickets.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "tickets": tickets,
+            "page_name": "client_tickets",
+            "default_url": "/my/tickets",
+            "pager": pager,
+            "searchbar_sortings": sortings,
+            "sortby": sortby,
+            "searchbar_filters": filters,
+            "filterby": filterby,
+        })
+        return request.render("client_hub.portal_my_tickets", values)
+
+    # ------------------------------------------------------------------
+    # New ticket
+    # ------------------------------------------------------------------
+    def _ticket_new_values(self, post):
+        """Whitelist what the client typed; ids are cast, the model checks they are theirs."""
+        values = {fname: (post.get(fname) or "").strip() for fname in TICKET_FORM_FIELDS}
+        for fname in ("invoice_id", "sale_order_id"):
+            values[fname] = int(values[fname]) if values[fname].isdigit() else False
+        return values
+
+    def _ticket_uploaded_files(self):
+        """The files of the form, as (name, content) pairs; empty file inputs are skipped."""
+        return [
+            (upload.filename, upload.read())
+            for upload in request.httprequest.files.getlist("attachments")
+            if upload and upload.filename
+        ]
+
+    def _render_ticket_new(self, values=None, error=None):
+        partner = request.env.user.partner_id
+        Ticket = request.env["client_hub.ticket"]
+        page_values = self._prepare_portal_layout_values()
+        page_values.update({
+            "page_name": "client_ticket_new",
+            "form": values or {},
+            "error": error,
+            "invoices": Ticket._get_client_invoices(partner),
+            "orders": Ticket._get_client_orders(partner),
+            "max_size_mb": round(Ticket._get_attachment_max_size() / 1024 / 1024, 1),
+        })
+        return request.render("client_hub.portal_ticket_new", page_values)
+
+    @http.route("/my/tickets/new", type="http", auth="user", website=True, methods=["GET", "POST"])
+    def portal_ticket_new(self, **post):
+        """GET shows the form; POST (CSRF-checked by the framework) opens the ticket, or shows
+        the form again with the error and everything the client typed."""
+        if request.httprequest.method != "POST":
+            return self._render_ticket_new()
+        values = self._ticket_new_values(post)
+        try:
+            ticket = request.env["client_hub.ticket"]._create_from_portal(
+                request.env.user.partner_id, values, self._ticket_uploaded_files())
+        except (UserError, ValidationError) as error:
+            return self._render_ticket_new(values, error=error.args[0])
+        return request.redirect(f"{ticket.access_url}?created=1")
+
+    # ------------------------------------------------------------------
+    # One ticket
+    # ------------------------------------------------------------------
+    def _ticket_check_access(self, ticket_id):
+        """Return the ticket, sudoed but still as the current user, once the user's own
+        read access (their client's tickets) is established; no access token is honoured.
+
+        :raise AccessError|MissingError: not one of the user's tickets
+        """
+        self._document_check_access("client_hub.ticket", ticket_id)
+        # sudo: the client's read access was just checked; keep the user as author of changes.
+        return request.env["client_hub.ticket"].sudo().browse(ticket_id)
+
+    @http.route("/my/tickets/<int:ticket_id>", type="http", auth="user", website=True)
+    def portal_my_ticket(self, ticket_id, **kw):
+        try:
+            ticket_sudo = self._ticket_check_access(ticket_id)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        # the attachments list links to /web/content with each file's token
+        for attachment in ticket_sudo.attachment_ids:
+            attachment.generate_access_token()
+        values = {
+            "page_name": "client_ticket",
+            "ticket": ticket_sudo,
+            "created": kw.get("created"),
+            "can_close": ticket_sudo._can_be_closed_by_client(),
+            "priority_labels": dict(ticket_sudo._fields["priority"]._description_selection(request.env)),
+        }
+        values = self._get_page_view_values(ticket_sudo, None, values, "my_tickets_history", False)
+        return request.render("client_hub.portal_my_ticket", values)
+
+    @http.route("/my/tickets/<int:ticket_id>/close", type="http", auth="user", website=True,
+                methods=["POST"])
+    def portal_ticket_close(self, ticket_id, **kw):
+        """Close the ticket (CSRF-checked POST)."""
+        try:
+            ticket_sudo = self._ticket_check_access(ticket_id)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        ticket_sudo._close_by_client()
+        return request.redirect(ticket_sudo.access_url)

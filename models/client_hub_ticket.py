@@ -1,0 +1,345 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import plaintext2html
+
+from odoo.addons.mail.tools.alias_error import AliasError
+
+MAX_SIZE_PARAM = "client_hub.ticket_attachment_max_size_mb"
+DEFAULT_MAX_SIZE_MB = 10
+PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
+
+
+class ClientHubTicket(models.Model):
+    _name = "client_hub.ticket"
+    _description = "Support Ticket"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, last_activity_date desc, id desc"
+    _rec_names_search = ["ref", "name"]
+    # A client's users only read their tickets (portal ACL), yet answer in them: the
+    # portal chatter and attachment routes require this access to post.
+    _mail_post_access = "read"
+
+    def _default_stage_id(self):
+        return self.env["client_hub.ticket.stage"].search([("is_closed", "=", False)], limit=1)
+
+    ref = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, index="trigram",
+        default=lambda self: self.env._("New"),
+    )
+    name = fields.Char(string="Subject", required=True, tracking=True)
+    description = fields.Html(sanitize_style=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", tracking=True, index=True,
+        help="The person who opened the ticket.",
+    )
+    partner_email = fields.Char(related="partner_id.email", string="E-mail")
+    commercial_partner_id = fields.Many2one(
+        "res.partner", string="Client", related="partner_id.commercial_partner_id",
+        store=True, index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Assigned to", tracking=True, index=True,
+        domain=[("share", "=", False)],
+    )
+    stage_id = fields.Many2one(
+        "client_hub.ticket.stage", tracking=True, index=True, copy=False,
+        default=lambda self: self._default_stage_id(), group_expand="_read_group_stage_ids", ondelete="restrict",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
+    priority = fields.Selection(PRIORITIES, default="0", tracking=True)
+    invoice_id = fields.Many2one(
+        "account.move", string="Related Invoice", index="btree_not_null",
+        domain="[('commercial_partner_id', '=', commercial_partner_id),"
+               " ('move_type', 'in', ('out_invoice', 'out_refund'))]",
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Related Quotation", index="btree_not_null",
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    attachment_ids = fields.One2many(
+        "ir.attachment", "res_id", string="Attachments", bypass_search_access=True,
+        domain=[("res_model", "=", "client_hub.ticket")],
+    )
+    last_activity_date = fields.Datetime(
+        default=fields.Datetime.now, readonly=True, copy=False,
+        help="Date of the last message written by the client or the staff.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
+    )
+    color = fields.Integer()
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends("ref", "name")
+    def _compute_display_name(self):
+        for ticket in self:
+            ticket.display_name = f"[{ticket.ref}] {ticket.name}" if ticket.ref else ticket.name
+
+    def _compute_access_url(self):
+        """Override of `portal`: the client's ticket page."""
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """Show every stage as a kanban column, even the empty ones."""
+        return stages.search([], order=stages._order)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("invoice_id", "sale_order_id", "partner_id")
+    def _check_related_documents(self):
+        """A ticket may only refer to the client's own invoice or quotation."""
+        for ticket in self.sudo():
+            client = ticket.commercial_partner_id
+            invoice, order = ticket.invoice_id, ticket.sale_order_id
+            if invoice and (invoice.commercial_partner_id != client
+                            or invoice.move_type not in ("out_invoice", "out_refund")):
+                raise ValidationError(self.env._("The related invoice must be one of the client's invoices."))
+            if order and order.partner_id.commercial_partner_id != client:
+                raise ValidationError(self.env._("The related quotation must be one of the client's quotations."))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Override to number the tickets, have the contact follow them (so that staff
+        answers reach them) and notify the support team."""
+        sequence = self.env["ir.sequence"].sudo()
+        for vals in vals_list:
+            if not vals.get("ref") or vals["ref"] == self.env._("New"):
+                vals["ref"] = sequence.next_by_code("client_hub.ticket") or self.env._("New")
+        tickets = super().create(vals_list)
+        for ticket in tickets.filtered("partner_id"):
+            ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+        tickets._notify_support_team()
+        return tickets
+
+    def write(self, vals):
+        """Override to have a new contact follow the ticket."""
+        res = super().write(vals)
+        if vals.get("partner_id"):
+            for ticket in self:
+                ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+        return res
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_assign_to_me(self):
+        """Button: take the ticket."""
+        self.write({"user_id": self.env.uid})
+
+    def action_close(self):
+        """Button: move the ticket to the final closing stage."""
+        stage = self._get_final_stage()
+        if not stage:
+            raise UserError(self.env._("Define a closing stage first."))
+        self.write({"stage_id": stage.id})
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_final_stage(self):
+        """The stage a ticket closed by the client goes to: the last closing stage."""
+        return self.env["client_hub.ticket.stage"].sudo().search(
+            [("is_closed", "=", True)], order="sequence desc, id desc", limit=1)
+
+    def _can_be_closed_by_client(self):
+        self.ensure_one()
+        return self.stage_id != self._get_final_stage()
+
+    def _close_by_client(self):
+        """Close the ticket at the client's request (the caller checked the client's access)."""
+        self.ensure_one()
+        if not self._can_be_closed_by_client():
+            return False
+        self.action_close()
+        self._message_log(body=self.env._("Ticket closed by %s.", self.env.user.partner_id.name))
+        return True
+
+    @api.model
+    def _get_client_invoice_domain(self, client):
+        """Invoices a client may relate a ticket to: its posted invoices and credit notes."""
+        return [
+            ("commercial_partner_id", "=", client.commercial_partner_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+        ]
+
+    @api.model
+    def _get_client_order_domain(self, client):
+        """Quotations a client may relate a ticket to: the sent ones and confirmed orders."""
+        return [
+            ("partner_id.commercial_partner_id", "=", client.commercial_partner_id.id),
+            ("state", "in", ("sent", "sale")),
+        ]
+
+    @api.model
+    def _get_client_invoices(self, client):
+        """:return: the invoices ``client`` may relate a ticket to, newest first"""
+        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
+        return self.env["account.move"].sudo().search(
+            self._get_client_invoice_domain(client), order="invoice_date desc, id desc", limit=100)
+
+    @api.model
+    def _get_client_orders(self, client):
+        """:return: the quotations ``client`` may relate a ticket to, newest first"""
+        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
+        return self.env["sale.order"].sudo().search(
+            self._get_client_order_domain(client), order="date_order desc, id desc", limit=100)
+
+    @api.model
+    def _create_from_portal(self, partner, values, files=()):
+        """Open a ticket for ``partner`` from what they typed in the portal.
+
+        :param res.partner partner: the contact opening the ticket (the current user's)
+        :param dict values: ``name``, ``description`` (plain text), ``invoice_id`` and
+            ``sale_order_id`` (ids or False), already whitelisted by the controller
+        :param list files: ``(file name, content)`` pairs to attach
+        :raise UserError: with the message for the client; nothing is created then
+        """
+        subject = (values.get("name") or "").strip()
+        if not subject:
+            raise UserError(self.env._("Please enter a subject for your ticket."))
+        invoice = self._get_client_invoices(partner).filtered(lambda m: m.id == values.get("invoice_id"))
+        if values.get("invoice_id") and not invoice:
+            raise UserError(self.env._("The selected invoice is not available."))
+        order = self._get_client_orders(partner).filtered(lambda o: o.id == values.get("sale_order_id"))
+        if values.get("sale_order_id") and not order:
+            raise UserError(self.env._("The selected quotation is not available."))
+        for filename, content in files:
+            self._check_attachment_size(filename, len(content))
+        description = (values.get("description") or "").strip()
+        # sudo: portal users only read tickets; this opens one for themselves with
+        # whitelisted values, keeping them as the author.
+        ticket = self.sudo().create({
+            "name": subject[:200],
+            "description": plaintext2html(description) if description else False,
+            "partner_id": partner.id,
+            "invoice_id": invoice.id,
+            "sale_order_id": order.id,
+        })
+        if files:
+            self.env["ir.attachment"].sudo().create([{
+                "name": filename,
+                "raw": content,
+                "res_model": self._name,
+                "res_id": ticket.id,
+            } for filename, content in files])
+        return ticket
+
+    @api.model
+    def _get_attachment_max_size(self):
+        """Largest file a client may attach to a ticket, in bytes."""
+        param = self.env["ir.config_parameter"].sudo().get_param(MAX_SIZE_PARAM)
+        try:
+            megabytes = float(param) if param else DEFAULT_MAX_SIZE_MB
+        except ValueError:
+            megabytes = DEFAULT_MAX_SIZE_MB
+        return int(megabytes * 1024 * 1024)
+
+    @api.model
+    def _check_attachment_size(self, filename, size):
+        """:raise UserError: with a message for the client when a file is too large."""
+        max_size = self._get_attachment_max_size()
+        if size > max_size:
+            raise UserError(self.env._(
+                "The file “%(name)s” is too large (%(size)s MB). Each file can be at most %(max)s MB.",
+                name=filename, size=round(size / 1024 / 1024, 1),
+                max=round(max_size / 1024 / 1024, 1),
+            ))
+
+    def _notify_support_team(self):
+        """Tell the support team (members of the Support Team group) about new tickets,
+        with an internal note that notifies them by their preferred channel."""
+        team = self.env.ref("client_hub.group_support", raise_if_not_found=False)
+        partners = team.sudo().all_user_ids.filtered("active").partner_id if team else False
+        if not partners:
+            return
+        odoobot = self.env.ref("base.partner_root")
+        for ticket in self:
+            ticket.sudo().message_post(
+                body=self.env._("New ticket from %(client)s: %(subject)s",
+                                client=ticket.partner_id.display_name or self.env._("unknown"),
+                                subject=ticket.name),
+                subtype_xmlid="mail.mt_note",
+                author_id=odoobot.id,
+                partner_ids=partners.ids,
+            )
+
+    @api.model
+    def _is_known_client(self, partner):
+        """A known client: not staff, and a customer or a portal user."""
+        partner = partner.sudo()
+        if not partner or any(user._is_internal() for user in partner.user_ids):
+            return False
+        return bool(partner.commercial_partner_id.customer_rank > 0
+                    or any(user._is_portal() for user in partner.user_ids))
+
+    # ------------------------------------------------------------------
+    # Mail
+    # ------------------------------------------------------------------
+    def _client_hub_magic_link_redirect(self):
+        """Override of `client_hub` (magic link): e-mails of a ticket open its portal page."""
+        self.ensure_one()
+        return self.access_url
+
+    @api.model
+    def _get_thread_with_access(self, thread_id, *, hash=None, pid=None, token=None, **kwargs):
+        """Override of `portal`: a ticket's conversation is reached by signed-in users with
+        access to the ticket only (clients sign in with their magic link), as its pages are;
+        access tokens and signed hashes grant nothing here."""
+        return super()._get_thread_with_access(thread_id, **kwargs)
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """Override of `mail`: the support alias opens tickets for known clients only.
+        Replies to an existing ticket follow the standard rules."""
+        error = super()._alias_get_error(message, message_dict, alias)
+        if error or self.ids:
+            return error
+        author = self.env["res.partner"].browse(message_dict.get("author_id")).exists()
+        if not self._is_known_client(author):
+            return AliasError("error_ticket_unknown_client", self.env._("restricted to known clients"))
+        return False
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Override of `mail`: a ticket e-mailed to the support alias is opened for its
+        author (a known client, see `_alias_get_error`)."""
+        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
+        values = dict(custom_values or {})
+        values.update({
+            "name": msg_dict.get("subject") or self.env._("(no subject)"),
+            "partner_id": author.id,
+            "description": msg_dict.get("body"),
+        })
+        return super(ClientHubTicket, self.with_context(mail_create_nosubscribe=True)).message_new(
+            msg_dict, custom_values=values)
+
+    def message_post(self, **kwargs):
+        """Override of `mail` to hold the clients' attachments to the size limit."""
+        if self.env.user.share and kwargs.get("attachment_ids"):
+            for attachment in self.env["ir.attachment"].sudo().browse(kwargs["attachment_ids"]):
+                self._check_attachment_size(attachment.name, attachment.file_size)
+        return super().message_post(**kwargs)
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """Override of `mail`: a conversation message updates the last activity date, and
+        a client's answer puts a ticket waiting on them back in progress."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type in ("comment", "email") and not message.is_internal \
+                and message.subtype_id == self.env.ref("mail.mt_comment"):
+            self.sudo().last_activity_date = message.date
+            waiting = self.env.ref("client_hub.ticket_stage_waiting", raise_if_not_found=False)
+            in_progress = self.env.ref("client_hub.ticket_stage_in_progress", raise_if_not_found=False)
+            author_is_staff = any(user._is_internal() for user in message.author_id.sudo().user_ids)
+            if waiting and in_progress and not author_is_staff:
+                self.sudo().filtered(lambda t: t.stage_id == waiting).stage_id = in_progress
+        return res
