@@ -1,0 +1,160 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+_logger = logging.getLogger(__name__)
+
+# kind of client template: (document model, global template used when the client has none)
+CLIENT_TEMPLATE_KINDS = {
+    "invoice": ("account.move", "account.email_template_edi_invoice"),
+    "credit_note": ("account.move", "account.email_template_edi_credit_note"),
+    "quotation": ("sale.order", "sale.email_template_edi_sale"),
+    "order": ("sale.order", "sale.mail_template_sale_confirmation"),
+    "receipt": ("account.payment", "account.mail_template_data_payment_receipt"),
+}
+# field values of the documents a kind of client template is meant for
+CLIENT_TEMPLATE_SAMPLE_VALUES = {
+    "invoice": {"move_type": "out_invoice"},
+    "credit_note": {"move_type": "out_refund"},
+    "receipt": {"payment_type": "inbound", "partner_type": "customer"},
+}
+
+
+def _get_kind_domain(kind):
+    """:return: the domain of the documents a kind of client template is meant for"""
+    return Domain([(fname, "=", value) for fname, value in CLIENT_TEMPLATE_SAMPLE_VALUES.get(kind, {}).items()])
+
+
+class MailTemplate(models.Model):
+    _inherit = "mail.template"
+
+    client_hub_partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        index="btree_not_null",
+        ondelete="cascade",
+        readonly=True,
+        help="Client this template belongs to. Client templates replace the global template "
+        "of the same kind for that client only.",
+    )
+    client_hub_kind = fields.Selection(
+        [
+            ("invoice", "Invoice"),
+            ("credit_note", "Credit Note"),
+            ("quotation", "Quotation"),
+            ("order", "Order Confirmation"),
+            ("receipt", "Payment Receipt"),
+        ],
+        string="Client Template Kind",
+        readonly=True,
+    )
+
+    def _check_can_be_rendered(self, fnames=None, render_options=None):
+        """Override of `mail` to check client templates against one of the client's own
+        documents (or, when it has none yet, a blank document of the model), so that a
+        template that cannot render is refused when saved even on a fresh database."""
+        client_templates = self.filtered("client_hub_partner_id")
+        result = super(MailTemplate, self - client_templates)._check_can_be_rendered(
+            fnames=fnames, render_options=render_options,
+        )
+        dynamic_fnames = self._get_dynamic_field_names()
+        fnames = dynamic_fnames & set(fnames) if fnames else dynamic_fnames
+        # sudo: the sample document only proves the template renders, nothing of it is shown,
+        # and staff editing e.g. the receipt template may not read payments
+        for template in client_templates.sudo():
+            record = template._client_hub_get_sample_record()
+            for fname in fnames:
+                try:
+                    # _ids, not ids: the sample may be a new record
+                    template._render_field(fname, list(record._ids), options=render_options)
+                except Exception as error:  # any rendering error refuses the template
+                    raise ValidationError(self.env._(
+                        "The %(kind)s e-mail template of %(client)s cannot be rendered, "
+                        "please correct its %(field)s.\n\nError: %(error)s",
+                        kind=template._get_client_hub_kind_label(template.client_hub_kind),
+                        client=template.client_hub_partner_id.display_name,
+                        field=template._fields[fname]._description_string(self.env),
+                        error=error,
+                    )) from error
+        return result
+
+    @api.model
+    def _get_client_hub_kind_label(self, kind):
+        """:return: the translated label of a kind of client template"""
+        return dict(self._fields["client_hub_kind"]._description_selection(self.env)).get(kind, kind)
+
+    def _client_hub_get_sample_record(self):
+        """Record the client template is checked against: the client's latest document of
+        its kind, else anyone's, else a blank one (a fresh database has no document yet).
+
+        :return: a single record of the template's model (possibly a new record)
+        """
+        self.ensure_one()
+        Model = self.env[self.model]
+        kind_values = CLIENT_TEMPLATE_SAMPLE_VALUES.get(self.client_hub_kind, {})
+        domain = _get_kind_domain(self.client_hub_kind)
+        client_domain = Domain("partner_id", "child_of", self.client_hub_partner_id.id)
+        return (
+            Model.search(domain & client_domain, limit=1)
+            or Model.search(domain, limit=1)
+            or Model.new({**kind_values, "partner_id": self.client_hub_partner_id.id})
+        )
+
+    def _client_hub_renders_for(self, records):
+        """Whether the subject and body of this template render for `records`, in their
+        own languages. A failure is logged: callers fall back on the global template.
+
+        :param records: records of the template's model
+        :return: True when both fields rendered
+        """
+        self.ensure_one()
+        try:
+            for fname in ("subject", "body_html"):
+                self._render_field(fname, records.ids, compute_lang=True)
+        except Exception:  # sending must never break on a client template
+            _logger.warning(
+                "Client template %s (%s) cannot render for %s %s; using the global template.",
+                self.id, self.name, records._name, records.ids, exc_info=True,
+            )
+            return False
+        return True
+
+    def _client_hub_get_client_replacement(self, records):
+        """The template replacing this global template for the client of `records`.
+
+        :param records: documents of this template's model, all of one client
+        :return: the client's own template of the same kind when it renders for
+            `records`, else an empty recordset
+        """
+        self.ensure_one()
+        no_template = self.browse()
+        if "partner_id" not in records._fields:
+            return no_template
+        client = records.partner_id.commercial_partner_id
+        if len(client) != 1:
+            return no_template
+        Partner = self.env["res.partner"]
+        for kind, (model, _xmlid) in CLIENT_TEMPLATE_KINDS.items():
+            if (
+                model == self.model
+                and Partner._get_client_template_default(kind) == self
+                and records.filtered_domain(_get_kind_domain(kind)) == records  # e.g. not a vendor payment
+            ):
+                return self._client_hub_pick(client._get_client_mail_template(kind), no_template, records)
+        return no_template
+
+    @api.model
+    def _client_hub_pick(self, client_template, global_template, records):
+        """Template to send `records` with: the client's own template when it renders for
+        them, else the global one.
+
+        :param client_template: the client's template (may be empty)
+        :param global_template: the template Odoo would use
+        :param records: documents about to be sent
+        :return: mail.template record
+        """
+        if client_template and records and client_template._client_hub_renders_for(records):
+            return client_template
+        return global_template
