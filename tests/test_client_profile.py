@@ -4,10 +4,11 @@ from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.mail.tests.common import MockEmail
 
 
 @tagged("post_install", "-at_install")
-class TestClientProfile(AccountTestInvoicingCommon):
+class TestClientProfile(AccountTestInvoicingCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -31,12 +32,30 @@ class TestClientProfile(AccountTestInvoicingCommon):
     # ------------------------------------------------------------------
     def test_billing_email_defaults_to_email_and_is_kept(self):
         self.assertEqual(self.client.client_billing_email, "finance@atomium.example.com")
+        self.client.email = "accounts@atomium.example.com"
+        self.assertEqual(self.client.client_billing_email, "accounts@atomium.example.com",
+                         "a billing e-mail nobody set follows the e-mail")
         self.client.client_billing_email = "ap@atomium.example.com"
         self.client.email = "hello@atomium.example.com"
         self.assertEqual(self.client.client_billing_email, "ap@atomium.example.com",
                          "an explicit billing e-mail must survive a change of the main e-mail")
         contact = self.env["res.partner"].create({"name": "Jo", "parent_id": self.client.id})
         self.assertEqual(contact._get_client_billing_email(), "ap@atomium.example.com")
+
+    def test_document_emails_go_to_billing_email(self):
+        self.client.client_billing_email = "ap@atomium.example.com"
+        invoice = self.init_invoice("out_invoice", partner=self.client, amounts=[100.0], post=True)
+        with self.mock_mail_gateway():
+            invoice.message_post(body="Your invoice", partner_ids=self.client.ids,
+                                 message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertEqual([mail["email_to"] for mail in self._mails],
+                         [['"Atomium Consulting" <ap@atomium.example.com>']])
+        # other records keep the contact's e-mail
+        with self.mock_mail_gateway():
+            self.client.message_post(body="Hello", partner_ids=self.client.ids,
+                                     message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertEqual([mail["email_to"] for mail in self._mails],
+                         [['"Atomium Consulting" <finance@atomium.example.com>']])
 
     def test_billing_address_flows_into_invoice(self):
         invoice = self.init_invoice("out_invoice", partner=self.client, amounts=[100.0], post=True)
