@@ -4,6 +4,11 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # Settings choose global templates: clients' own copies are not offered there.
+    invoice_mail_template_id = fields.Many2one(
+        domain=[("model", "=", "account.move"), ("client_hub_partner_id", "=", False)],
+    )
+
     # ---- magic link (issue 5) ----
     client_hub_magic_link_document_ttl_days = fields.Integer(
         string="Document Link Validity (days)",
