@@ -1,0 +1,403 @@
+import base64
+import io
+import zipfile
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests.common import JsonRpcException
+
+from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.addons.client_hub.controllers.statement import ClientHubStatementPortal
+
+from .common_statement import StatementFixtures, StatementHttpMixin
+
+FAKE_STORED_PDF = b"%PDF-1.4 stored invoice pdf"
+FAKE_STORED_PDF_B64 = base64.b64encode(FAKE_STORED_PDF)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementModel(StatementFixtures, TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_statement_fixtures()
+
+    def test_totals_per_currency(self):
+        totals = {t["currency"]: t for t in self.alpha._get_client_statement_totals()}
+        self.assertEqual(set(totals), {self.usd, self.eur})
+        # 100 + 200 + 50 - 30 (credit note); the paid and the draft invoices do not count.
+        self.assertAlmostEqual(totals[self.usd]["due"], 320.0)
+        self.assertAlmostEqual(totals[self.usd]["overdue"], 150.0)
+        self.assertAlmostEqual(totals[self.eur]["due"], 80.0)
+        self.assertAlmostEqual(totals[self.eur]["overdue"], 0.0)
+
+    def test_moves_open_first_and_paged(self):
+        all_moves = self.alpha._get_client_statement_moves()
+        self.assertEqual(
+            all_moves.ids,
+            [self.inv_old.id, self.inv_overdue.id, self.refund.id, self.inv_current.id,
+             self.inv_eur.id, self.inv_paid.id],
+        )
+        self.assertNotIn(self.inv_beta, all_moves)
+        self.assertNotIn(self.inv_draft, all_moves)
+        # A page that straddles the open and the settled documents.
+        self.assertEqual(self.alpha._get_client_statement_moves(offset=4, limit=2).ids,
+                         [self.inv_eur.id, self.inv_paid.id])
+        self.assertEqual(self.alpha._get_client_statement_moves(offset=5, limit=2).ids, [self.inv_paid.id])
+        # Any contact of the company sees the company's statement.
+        self.assertEqual(self.alice.partner_id._get_client_statement_moves(), all_moves)
+
+    def test_aging_buckets(self):
+        aging = self.alpha._get_client_statement_aging()
+        buckets = {line["move"]: line["bucket"] for line in aging["lines"]}
+        self.assertEqual(buckets, {
+            self.inv_old: "90_plus",
+            self.inv_overdue: "31_60",
+            self.refund: "current",
+            self.inv_current: "current",
+            self.inv_eur: "current",
+        })
+        usd = next(t for t in aging["totals"] if t["currency"] == self.usd)
+        self.assertAlmostEqual(usd["90_plus"], 50.0)
+        self.assertAlmostEqual(usd["31_60"], 100.0)
+        self.assertAlmostEqual(usd["current"], 170.0)
+        self.assertAlmostEqual(usd["total"], 320.0)
+        for days, bucket in [(0, "current"), (1, "1_30"), (30, "1_30"), (31, "31_60"),
+                             (60, "31_60"), (61, "61_90"), (90, "61_90"), (91, "90_plus")]:
+            with self.subTest(days=days):
+                today = self.inv_current.invoice_date_due + timedelta(days=days)
+                self.assertEqual(self.inv_current._client_hub_aging_bucket(today), bucket)
+
+    def test_check_payable(self):
+        amount, currency, _company = (self.inv_overdue | self.inv_current | self.refund)._client_hub_check_payable()
+        self.assertAlmostEqual(amount, 270.0)
+        self.assertEqual(currency, self.usd)
+        with self.assertRaisesRegex(UserError, "different currencies"):
+            (self.inv_overdue | self.inv_eur)._client_hub_check_payable()
+        with self.assertRaisesRegex(UserError, "no balance left"):
+            (self.inv_overdue | self.inv_paid)._client_hub_check_payable()
+        with self.assertRaisesRegex(UserError, "nothing to pay"):
+            self.refund._client_hub_check_payable()
+
+    def test_statement_report_content(self):
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "client_hub.action_report_client_statement", self.alice.partner_id.ids,
+        )[0].decode()
+        for expected in ("Alpha Corp", "1 Alpha Street", "BE0477472701", self.inv_old.name,
+                         self.inv_eur.name, "Over 90 days", "31–60 days", "EUR", "USD"):
+            self.assertIn(expected, html)
+        self.assertNotIn(self.inv_paid.name, html)
+        self.assertNotIn(self.inv_beta.name, html)
+
+    def test_send_statement_with_magic_link(self):
+        action = self.alpha.action_client_send_statement()
+        composer = self.env["mail.compose.message"].with_context(action["context"]).create({})
+        composer.action_send_mail()
+        message = self.alpha.message_ids[0]
+        self.assertIn("/client/magic/", message.body)
+        self.assertEqual(len(message.attachment_ids), 1)
+        self.assertTrue(message.attachment_ids.name.startswith("Statement"))
+        self.assertIn("billing@alpha.example.com", message.partner_ids.mapped("email"))
+
+    def test_print_statement_action(self):
+        action = self.alpha.action_client_print_statement()
+        # Without a configured document layout, stock first opens the layout wizard.
+        report_action = action.get("context", {}).get("report_action", action)
+        self.assertEqual(report_action["report_name"], "client_hub.report_client_statement")
+        self.assertEqual(report_action["context"]["active_ids"], self.alpha.ids)
+
+    def test_zip_reuses_stored_pdfs_and_renders_missing_in_one_call(self):
+        self.inv_overdue.invoice_pdf_report_file = FAKE_STORED_PDF_B64
+        moves = self.inv_overdue | self.inv_current | self.inv_old | self.refund
+        ReportClass = self.env.registry["ir.actions.report"]
+        original = ReportClass._pre_render_qweb_pdf
+        with patch.object(ReportClass, "_pre_render_qweb_pdf", autospec=True,
+                          side_effect=original) as render:
+            content = moves._client_hub_zip_pdfs()
+        missing = moves - self.inv_overdue
+        if _wkhtml().is_patched_qt:
+            self.assertEqual(render.call_count, 1)
+            self.assertEqual(sorted(render.call_args.args[2]), sorted(missing.ids))
+        else:  # stock cannot print several documents in one run with this wkhtmltopdf
+            self.assertEqual(render.call_count, len(missing))
+            self.assertEqual(sorted(c.args[2][0] for c in render.call_args_list), sorted(missing.ids))
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            self.assertEqual(names, [m._client_hub_zip_entry_name() for m in moves])
+            self.assertEqual(archive.read(self.inv_overdue._client_hub_zip_entry_name()), FAKE_STORED_PDF)
+            for name in names:
+                self.assertTrue(archive.read(name).startswith(b"%PDF"), name)
+        self.assertEqual(self.inv_overdue._client_hub_zip_entry_name(),
+                         self.inv_overdue.name.replace("/", "_") + ".pdf")
+
+
+@tagged("post_install", "-at_install")
+class TestStatementPortal(StatementFixtures, StatementHttpMixin, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_statement_fixtures()
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("ch_alice", "ch_alice")
+
+    def test_home_tile_and_counter(self):
+        response = self.url_open("/my")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("/my/statement", response.text)
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["client_statement_count"]})
+        self.assertEqual(counters["client_statement_count"], 1)  # counted with limit=1, as stock
+
+    def test_statement_page(self):
+        response = self.url_open("/my/statement")
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        for move in (self.inv_old, self.inv_overdue, self.inv_current, self.refund, self.inv_eur, self.inv_paid):
+            self.assertIn(move.name, page)
+        self.assertNotIn(self.inv_beta.name, page)
+        self.assertLess(page.index(self.inv_old.name), page.index(self.inv_paid.name))
+        self.assertIn("o_client_statement_pay_selected", page)
+        self.assertIn("o_client_statement_download", page)
+        self.assertIn("Pay all due (USD)", page)
+        self.assertIn("320.00", page)  # total due in USD
+        self.assertIn("150.00", page)  # overdue in USD
+
+    def test_statement_pagination(self):
+        with patch.object(ClientHubStatementPortal, "_items_per_page", 2):
+            first = self.url_open("/my/statement").text
+            second = self.url_open("/my/statement/page/2").text
+        self.assertIn(self.inv_old.name, first)
+        self.assertNotIn(self.refund.name, first)
+        self.assertIn(self.refund.name, second)
+        self.assertIn("/my/statement/page/3", second)
+
+    def test_public_user_is_sent_to_login(self):
+        self.authenticate(None, None)
+        response = self.url_open("/my/statement", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_pay_selected_with_demo_provider(self):
+        invoices = self.inv_overdue | self.inv_current
+        response = self._post("/my/statement/pay", invoices.ids, allow_redirects=True)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_payment_form", response.text)
+        route = f"/my/statement/transaction/{self.inv_overdue.id}-{self.inv_current.id}"
+        self.assertIn(route, response.text)
+        self.assertIn('data-amount="300.0"', response.text)
+
+        processing = self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 300.0))
+        tx = self.env["payment.transaction"].sudo().search([("reference", "=", processing["reference"])])
+        self.assertEqual(tx.invoice_ids, invoices)
+        self.assertEqual(tx.amount, 300.0)
+        self.assertEqual(tx.landing_route, "/my/statement")
+        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
+            "reference": tx.reference, "payment_details": "4242", "simulated_state": "done",
+        })
+        self.env.invalidate_all()
+        # Paid straight away: no status page poll, no cron.
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.is_post_processed)
+        self.assertEqual(invoices.mapped("payment_state"), ["paid", "paid"])
+        self.assertEqual(tx.payment_id.amount, 300.0)
+
+    def test_pay_all_due_includes_credit_notes(self):
+        response = self._post("/my/statement/pay", [], allow_redirects=True, pay_all=self.usd.id)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('data-amount="320.0"', response.text)
+        open_usd = self.inv_old | self.inv_overdue | self.refund | self.inv_current
+        route = "/my/statement/transaction/" + "-".join(str(i) for i in open_usd.sorted(
+            lambda m: (m.invoice_date_due, m.id)).ids)
+        self.assertIn(route, response.text)
+        processing = self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 320.0))
+        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
+            "reference": processing["reference"], "payment_details": "4242", "simulated_state": "done",
+        })
+        self.env.invalidate_all()
+        self.assertEqual(set(open_usd.mapped("payment_state")), {"paid"})
+        self.assertEqual(self.inv_eur.payment_state, "not_paid")
+
+    def test_pay_mixed_currencies_refused_with_message(self):
+        response = self._post("/my/statement/pay", (self.inv_overdue | self.inv_eur).ids)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("selected=", response.headers["Location"])
+        page = self.url_open(response.headers["Location"]).text
+        self.assertIn("different currencies", page)
+        self.assertIn(f'value="{self.inv_eur.id}" checked', page)
+        self.assertFalse(self._transactions_of(self.inv_overdue | self.inv_eur))
+
+    def test_transaction_amount_must_match(self):
+        route = f"/my/statement/transaction/{self.inv_overdue.id}"
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 1.0))
+        self.assertFalse(self._transactions_of(self.inv_overdue))
+
+    def test_failed_and_cancelled_payments_leave_invoices_untouched(self):
+        invoices = self.inv_overdue | self.inv_current
+        before = [(m.payment_state, m.amount_residual) for m in invoices]
+        route = f"/my/statement/transaction/{self.inv_overdue.id}-{self.inv_current.id}"
+        for state in ("error", "cancel"):
+            with self.subTest(state=state):
+                params = self._transaction_params(self.provider_demo, self.pm_demo, 300.0)
+                processing = self.make_jsonrpc_request(route, params)
+                self.make_jsonrpc_request("/payment/demo/simulate_payment", {
+                    "reference": processing["reference"], "payment_details": "4242", "simulated_state": state,
+                })
+                self.env.invalidate_all()
+                self.assertEqual([(m.payment_state, m.amount_residual) for m in invoices], before)
+                self.assertFalse(self._transactions_of(invoices).payment_id)
+
+    def test_download_selected_zip(self):
+        self.inv_overdue.sudo().invoice_pdf_report_file = FAKE_STORED_PDF_B64
+        moves = self.inv_overdue | self.inv_current | self.refund
+        response = self._post("/my/statement/download", moves.ids)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/zip")
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            self.assertEqual(archive.namelist(), [m._client_hub_zip_entry_name() for m in moves])
+            self.assertEqual(archive.read(self.inv_overdue._client_hub_zip_entry_name()), FAKE_STORED_PDF)
+            for name in archive.namelist():
+                self.assertTrue(archive.read(name).startswith(b"%PDF"), name)
+
+    def test_download_cap(self):
+        self.env["ir.config_parameter"].sudo().set_param("client_hub.statement_zip_max", "2")
+        moves = self.inv_overdue | self.inv_current | self.refund
+        response = self._post("/my/statement/download", moves.ids)
+        self.assertEqual(response.status_code, 303)
+        location = response.headers["Location"]
+        self.assertIn("selected=" + "%2C".join(str(i) for i in moves.ids), location.replace(",", "%2C"))
+        page = self.url_open(location).text
+        self.assertIn("at most 2", page)
+        for move in moves:
+            self.assertIn(f'value="{move.id}" checked', page)
+
+    def test_statement_pdf(self):
+        response = self.url_open("/my/statement/pdf")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertIn("attachment;", response.headers["Content-Disposition"])
+        # Tests render reports as HTML (no wkhtmltopdf run): check what is in it.
+        self.assertIn(self.inv_old.name, response.text)
+        self.assertNotIn(self.inv_beta.name, response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementIsolation(StatementFixtures, StatementHttpMixin, HttpCase):
+    """Alice (Alpha) against Bob's (Beta) documents, forged and malformed ids, on every route."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_statement_fixtures()
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("ch_alice", "ch_alice")
+        self.bad_selections = {
+            "other client": [self.inv_beta.id],
+            "own + other client": [self.inv_overdue.id, self.inv_beta.id],
+            "draft of own": [self.inv_draft.id],
+            "forged": [99999999],
+            "letters": ["abc"],
+            "injection": ["1;2"],
+            "negative": ["-1"],
+            "huge": ["99999999999999999999"],
+            "zero": ["0"],
+        }
+
+    def test_statement_page_hides_other_clients(self):
+        page = self.url_open("/my/statement").text
+        self.assertNotIn(self.inv_beta.name, page)
+        self.authenticate("ch_bob", "ch_bob")
+        page = self.url_open("/my/statement").text
+        self.assertIn(self.inv_beta.name, page)
+        for move in (self.inv_overdue, self.inv_old, self.inv_eur):
+            self.assertNotIn(move.name, page)
+
+    def test_statement_page_malformed_selected(self):
+        for selected in ("abc", "1;2", "-1", "99999999999999999999", f"{self.inv_beta.id}"):
+            with self.subTest(selected=selected):
+                response = self.url_open(f"/my/statement?selected={selected}")
+                self.assertEqual(response.status_code, 200)
+                self.assertNotIn(self.inv_beta.name, response.text)
+        self.assertEqual(self.url_open("/my/statement/page/abc").status_code, 404)
+        for url in ("/my/statement?page=abc", "/my/statement/page/99999999", "/my/statement?page=-1"):
+            with self.subTest(url=url):
+                self.assertEqual(self.url_open(url).status_code, 200)
+
+    def test_pay_refuses_bad_selections(self):
+        for label, ids in self.bad_selections.items():
+            with self.subTest(label):
+                response = self._post("/my/statement/pay", ids)
+                self.assertEqual(response.status_code, 303)
+                page = self.url_open(response.headers["Location"]).text
+                self.assertIn("o_client_statement_error", page)
+                self.assertNotIn(self.inv_beta.name, page)
+        self.assertFalse(self._transactions_of(self.inv_beta | self.inv_overdue))
+
+    def test_pay_all_refuses_malformed_currency(self):
+        for value in ("abc", "1;2", "-1", "99999999999999999999", "99999999"):
+            with self.subTest(value):
+                response = self._post("/my/statement/pay", [], pay_all=value)
+                self.assertEqual(response.status_code, 303)
+                self.assertIn("o_client_statement_error", self.url_open(response.headers["Location"]).text)
+
+    def test_transaction_route_refuses_bad_selections(self):
+        selections = {
+            "other client": str(self.inv_beta.id),
+            "own + other client": f"{self.inv_overdue.id}-{self.inv_beta.id}",
+            "forged": "99999999",
+            "letters": "abc",
+            "injection": "1;2",
+            "negative": "-1",
+            "huge": "99999999999999999999",
+            "empty part": f"{self.inv_overdue.id}--",
+        }
+        for label, selection in selections.items():
+            with self.subTest(label):
+                with self.assertRaises(JsonRpcException) as capture:
+                    self.make_jsonrpc_request(
+                        f"/my/statement/transaction/{selection}",
+                        self._transaction_params(self.provider_demo, self.pm_demo, 300.0),
+                    )
+                self.assertIn("ValidationError", str(capture.exception))
+        self.assertFalse(self._transactions_of(self.inv_beta | self.inv_overdue))
+
+    def test_transaction_route_refuses_forged_provider_and_validation(self):
+        route = f"/my/statement/transaction/{self.inv_overdue.id}"
+        params = self._transaction_params(self.provider_demo, self.pm_demo, 100.0)
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(route, dict(params, provider_id=99999999))
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(route, dict(params, partner_id=self.bob.partner_id.id))
+        processing = self.make_jsonrpc_request(route, dict(params, is_validation=True, landing_route="https://evil.example.com"))
+        tx = self.env["payment.transaction"].sudo().search([("reference", "=", processing["reference"])])
+        self.assertEqual(tx.operation, "online_direct")
+        self.assertEqual(tx.partner_id, self.alice.partner_id)
+        self.assertEqual(tx.landing_route.split("?")[0], "/my/statement")
+
+    def test_download_refuses_bad_selections(self):
+        for label, ids in self.bad_selections.items():
+            with self.subTest(label):
+                response = self._post("/my/statement/download", ids)
+                self.assertEqual(response.status_code, 303)
+                self.assertNotEqual(response.headers.get("Content-Type"), "application/zip")
+                self.assertIn("o_client_statement_error", self.url_open(response.headers["Location"]).text)
+
+    def test_statement_pdf_is_own_only(self):
+        self.authenticate("ch_bob", "ch_bob")
+        text = self.url_open("/my/statement/pdf").text
+        self.assertIn(self.inv_beta.name, text)
+        self.assertNotIn(self.inv_overdue.name, text)
+        self.assertNotIn("Alpha Corp", text)
+
+    def test_forms_need_csrf(self):
+        response = self.url_open("/my/statement/download", data={"invoice_ids": str(self.inv_overdue.id)},
+                                 allow_redirects=False)
+        self.assertNotEqual(response.status_code, 200)
+
