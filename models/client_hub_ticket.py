@@ -79,7 +79,6 @@ class ClientHubTicket(models.Model):
 
     def _compute_access_url(self):
         """Override of `portal`: the client's ticket page."""
-        super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"
 
