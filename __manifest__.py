@@ -37,16 +37,34 @@ Client Hub turns the contact record into a client-management hub:
         "reports/report_saleorder.xml",
         "views/res_partner_views.xml",
         # dashboard (issue 3)
+        "views/res_partner_dashboard_views.xml",
         # e-mail templates (issue 4)
+        "views/res_partner_template_views.xml",
         # magic link (issue 5)
+        "data/client_hub_magic_link_mail_template.xml",
+        "data/ir_cron_data.xml",
+        "views/client_hub_magic_link_templates.xml",
+        "views/client_hub_magic_link_views.xml",
+        "views/res_config_settings_views.xml",
         # statement, payment, ZIP (issue 6)
+        "reports/client_hub_statement_report.xml",
+        "data/client_hub_statement_mail_template.xml",
+        "views/client_hub_statement_views.xml",
+        "views/client_hub_statement_portal_templates.xml",
         # tickets (issue 7)
+        "security/client_hub_ticket_security.xml",
+        "data/client_hub_ticket_data.xml",
+        "views/client_hub_ticket_views.xml",
+        "views/client_hub_ticket_portal_templates.xml",
         # menus last: they reference the actions above
         "views/client_hub_menus.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
+        "demo/res_partner_template_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/payment_provider_demo.xml",
+        "demo/client_hub_ticket_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
@@ -56,6 +74,7 @@ Client Hub turns the contact record into a client-management hub:
             "client_hub/static/tests/tours/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

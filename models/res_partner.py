@@ -623,6 +623,8 @@ class ResPartner(models.Model):
 
         :return: {commercial partner id: {"invoiced", "paid", "due", "overdue": amount}}
         """
+        # read just that column, not every prefetchable field of res.partner
+        self._origin.fetch(["commercial_partner_id"])
         partner_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
         if not partner_ids or not self.env["account.move"].has_access("read"):
             return {}

@@ -230,10 +230,20 @@ cmd_test() {
     return $rc
 }
 
+# Regenerate i18n/client_hub.pot from the test database (install it with `make test` first),
+# and merge the new terms into i18n/ja.po (untranslated until someone translates them).
+cmd_i18n() {
+    db_has_module "$TEST_DB" client_hub || die "run 'make test' first: $TEST_DB has no client_hub"
+    odoo_bin i18n export -c "$CONF" -d "$TEST_DB" -o "$ROOT/i18n/client_hub.pot" client_hub
+    if [ -f "$ROOT/i18n/ja.po" ]; then
+        msgmerge --quiet --update --backup=none --no-fuzzy-matching "$ROOT/i18n/ja.po" "$ROOT/i18n/client_hub.pot"
+    fi
+}
+
 cmd=${1:-}
 case "$cmd" in
-    run|test|env) ;;
-    *) die "usage: $0 run|test|env" ;;
+    run|test|env|i18n) ;;
+    *) die "usage: $0 run|test|env|i18n" ;;
 esac
 find_odoo
 find_postgres
@@ -241,5 +251,6 @@ write_config
 case "$cmd" in
     run) cmd_run ;;
     test) cmd_test ;;
+    i18n) cmd_i18n ;;
     env) printf 'export PGHOST=%q PGPORT=%q PGUSER=%q CONF=%q\n' "${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$CONF" ;;
 esac
