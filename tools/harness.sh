@@ -5,13 +5,18 @@
 #   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo
 #
 # Odoo is found, in this order: $ODOO_SRC (an Odoo 19.0 source tree), an `odoo` importable by
-# the Python in use, a shallow clone of the official 19.0 branch into .build/odoo.
+# the Python in use, a shallow clone of the official 19.0 branch into the state folder (~/.cache/client_hub/<id>/odoo).
 # PostgreSQL: the server reachable through the libpq environment (PGHOST, PGPORT, PGUSER...);
 # otherwise a private cluster on a unix socket under .build/pg, when the server binaries exist.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD="$ROOT/.build"
+# The private PostgreSQL cluster lives in the project (.build/pg, git-ignored). Everything else
+# the harness makes (addons link, filestore, configuration, logs, an Odoo clone) lives outside the
+# module folder: Odoo walks module folders recursively (translation export), and a link back to
+# the module or a filestore inside it would be walked too.
+PGDIR="$ROOT/.build/pg"
+BUILD=${CLIENT_HUB_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/client_hub/$(printf %s "$ROOT" | md5sum | cut -c1-12)}
 PYTHON=${PYTHON:-python3}
 HTTP_PORT=${HTTP_PORT:-8069}
 DEMO_DB=${DEMO_DB:-client_hub_demo}
@@ -98,7 +103,7 @@ find_postgres() {
         say "PostgreSQL: ${PGHOST:-default socket} (libpq environment)"
         return
     fi
-    local initdb pg_ctl pgdir="$BUILD/pg"
+    local initdb pg_ctl pgdir="$PGDIR"
     initdb=$(pg_bin initdb); pg_ctl=$(pg_bin pg_ctl)
     [ -n "$initdb" ] && [ -n "$pg_ctl" ] \
         || die "no PostgreSQL server is reachable (set PGHOST/PGPORT/PGUSER) and no server binaries (initdb, pg_ctl) are installed to start one. Install postgresql-15, or point PGHOST at a server."
@@ -129,7 +134,7 @@ find_postgres() {
 # --- 3. Configuration --------------------------------------------------------------------
 write_config() {
     local base
-    base=$(cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$PYTHON" -c 'import os, odoo; print(os.path.dirname(os.path.dirname(list(odoo.__path__)[0])))')
+    base=$(cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$PYTHON" -c 'import os, odoo; print(os.path.dirname(list(odoo.__path__)[0]))')
     local addons="$BUILD/addons"
     [ -d "$base/addons" ] && addons="$base/addons,$addons"
     CONF="$BUILD/odoo.conf"
@@ -252,5 +257,5 @@ case "$cmd" in
     run) cmd_run ;;
     test) cmd_test ;;
     i18n) cmd_i18n ;;
-    env) printf 'export PGHOST=%q PGPORT=%q PGUSER=%q CONF=%q\n' "${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$CONF" ;;
+    env) printf 'export PGHOST=%q PGPORT=%q PGUSER=%q CONF=%q ADDONS=%q\n' "${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$CONF" "$BUILD/addons" ;;
 esac
