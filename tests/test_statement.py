@@ -1,5 +1,6 @@
 import base64
 import io
+import re
 import zipfile
 from datetime import timedelta
 from unittest.mock import patch
@@ -166,6 +167,10 @@ class TestStatementPortal(StatementFixtures, StatementHttpMixin, HttpCase):
         self.assertIn("Pay all due (USD)", page)
         self.assertIn("320.00", page)  # total due in USD
         self.assertIn("150.00", page)  # overdue in USD
+        # the credit note's amount and balance are shown negative: it reduces what is owed
+        refund_row = page[page.index(self.refund.name):]
+        refund_row = refund_row[:refund_row.index("</tr>")]
+        self.assertEqual(len(re.findall(r"-\W?30\.00", refund_row)), 2, refund_row)
 
     def test_statement_pagination(self):
         with patch.object(ClientHubStatementPortal, "_items_per_page", 2):
