@@ -163,21 +163,31 @@ db_has_module() {  # db module -> 0 when the module is installed in db
 }
 
 # --- commands ----------------------------------------------------------------------------
+module_hash() {  # changes whenever a file Odoo loads from the module changes
+    (cd "$ROOT" && find . -path ./.build -prune -o -path ./.git -prune -o -type f \
+        \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.po' -o -name '*.js' -o -name '*.scss' \) \
+        -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
+}
+
 cmd_run() {
+    local hash_file="$BUILD/$DEMO_DB.module-hash" hash
+    hash=$(module_hash)
     if ! db_has_module "$DEMO_DB" client_hub; then
-        say "creating the demo database $DEMO_DB (first run only: a few minutes)"
+        say "creating the demo database $DEMO_DB (first run only: about two minutes)"
         dropdb --if-exists "$DEMO_DB" >/dev/null 2>&1 || true
-        odoo_bin -c "$CONF" -d "$DEMO_DB" -i client_hub --with-demo --stop-after-init --log-level=warn \
-            || die "installing client_hub into $DEMO_DB failed"
+        odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i client_hub --with-demo --stop-after-init \
+            || die "installing client_hub into $DEMO_DB failed (log above)"
+    elif [ "$(cat "$hash_file" 2>/dev/null)" != "$hash" ] || [ "${UPDATE:-0}" = 1 ]; then
+        say "the module changed since $DEMO_DB was last served: upgrading it"
+        odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init \
+            || die "upgrading client_hub in $DEMO_DB failed (log above)"
     else
         say "reusing the demo database $DEMO_DB (dropdb $DEMO_DB to start over)"
-        if [ "${UPDATE:-0}" = 1 ]; then
-            odoo_bin -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init --log-level=warn
-        fi
     fi
+    echo "$hash" > "$hash_file"
     odoo_bin shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
     say "serving http://localhost:$HTTP_PORT  (Ctrl-C to stop)"
-    odoo_bin -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" --log-level=info
+    odoo_bin -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" --log-level=warn
 }
 
 odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL line in its log
