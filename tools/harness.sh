@@ -93,6 +93,10 @@ ensure_tools() {
 }
 
 # --- 2. PostgreSQL -----------------------------------------------------------------------
+pg_as_postgres() {  # run a command as the 'postgres' user, from a folder it can enter
+    (cd / && runuser -u postgres -- "$@")
+}
+
 pg_bin() {  # locate a server binary: PATH first, then Debian's versioned folders
     command -v "$1" 2>/dev/null && return
     ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
@@ -111,10 +115,23 @@ find_postgres() {
     local as=()
     if [ "$(id -u)" = 0 ]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-        as=(runuser -u postgres --)
+        as=(pg_as_postgres)
     fi
-    mkdir -p "$pgdir/run"
-    [ "$(id -u)" = 0 ] && chown -R postgres "$pgdir"
+    mkdir -p "$(dirname "$pgdir")"
+    [ -L "$pgdir" ] || mkdir -p "$pgdir"
+    [ "$(id -u)" = 0 ] && chown postgres "$pgdir/" 2>/dev/null
+    # The 'postgres' user may not reach the project (a clone under /root), and a unix socket
+    # path is limited to ~100 characters: then the cluster lives in /var/tmp, linked from .build/pg.
+    if ! "${as[@]}" test -w "$pgdir/" 2>/dev/null || [ ${#pgdir} -gt 80 ]; then
+        local alt
+        alt="/var/tmp/client_hub-pg-$(printf %s "$ROOT" | md5sum | cut -c1-12)"
+        mkdir -p "$alt"
+        [ "$(id -u)" = 0 ] && chown postgres "$alt"
+        [ -L "$pgdir" ] || rmdir "$pgdir" 2>/dev/null || true
+        [ -e "$pgdir" ] || ln -sfn "$alt" "$pgdir"
+        pgdir="$alt"
+    fi
+    "${as[@]}" mkdir -p "$pgdir/run"
     if [ ! -f "$pgdir/data/PG_VERSION" ]; then
         say "PostgreSQL: creating a private cluster in $pgdir"
         "${as[@]}" "$initdb" -D "$pgdir/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
