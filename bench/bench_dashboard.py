@@ -2,10 +2,10 @@
 
 How to run (from /work/main, never on a real database: it writes ~45,000 invoices):
 
-    eval "$(bash tools/harness.sh env)"
-    createdb -T ch_base ch_bench            # a throwaway copy of the template
-    python3 /opt/odoo19/odoo-bin -c $CONF -d ch_bench -i client_hub --stop-after-init
-    python3 /opt/odoo19/odoo-bin shell -c $CONF -d ch_bench --no-http \\
+    eval "$(bash tools/harness.sh env)"     # PGHOST..., CONF (the harness's Odoo configuration)
+    createdb ch_bench                       # a throwaway database
+    odoo-bin -c $CONF -d ch_bench -i client_hub --stop-after-init
+    odoo-bin shell -c $CONF -d ch_bench --no-http \\
         < bench/bench_dashboard.py            # generates once (commits), then measures
     dropdb ch_bench
 

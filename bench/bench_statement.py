@@ -6,10 +6,9 @@ check (the same Stripe event delivered twice at the same time pays once).
 How to run (from /work/main, never on a real database: it writes 5,000+ invoices and commits):
 
     eval "$(bash tools/harness.sh env)"
-    createdb -T ch_base ch_bench_stmt
-    cp -r .build/data/filestore/ch_base .build/data/filestore/ch_bench_stmt
-    python3 /opt/odoo19/odoo-bin -c $CONF -d ch_bench_stmt -i client_hub --stop-after-init
-    python3 /opt/odoo19/odoo-bin shell -c $CONF -d ch_bench_stmt --no-http \\
+    createdb ch_bench_stmt
+    odoo-bin -c $CONF -d ch_bench_stmt -i client_hub --stop-after-init
+    odoo-bin shell -c $CONF -d ch_bench_stmt --no-http \\
         < bench/bench_statement.py      # generates once (commits), then measures
     dropdb ch_bench_stmt
 
@@ -33,6 +32,7 @@ import re
 import statistics
 import subprocess
 import threading
+import sys
 import time
 import zipfile
 from datetime import timedelta
@@ -238,7 +238,9 @@ def start_server():
     if os.path.exists(LOG):
         os.remove(LOG)
     server = subprocess.Popen([
-        "python3", "/opt/odoo19/odoo-bin", "-c", os.environ.get("CONF") or config.rcfile,
+        # this Python's Odoo, whatever tree it comes from
+        sys.executable, "-c", "import sys, odoo.cli.command as c; sys.argv[0] = 'odoo'; c.main()",
+        "-c", os.environ.get("CONF") or config.rcfile,
         "-d", cr.dbname, "--db-filter", f"^{cr.dbname}$", "--http-port", str(PORT),
         "--workers", "0", "--max-cron-threads", "0", "--logfile", LOG, "--log-level", "info",
     ], cwd="/tmp")
