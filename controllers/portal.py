@@ -75,6 +75,8 @@ class ClientHubTicketPortal(CustomerPortal):
     def _ticket_new_values(self, post):
         """Whitelist what the client typed; ids are cast, the model checks they are theirs."""
         values = {fname: (post.get(fname) or "").strip() for fname in TICKET_FORM_FIELDS}
+        # `name` is the subject; integrations posting the form may call it that
+        values["name"] = values["name"] or (post.get("subject") or "").strip()
         for fname in ("invoice_id", "sale_order_id"):
             values[fname] = int(values[fname]) if values[fname].isdigit() else False
         return values
