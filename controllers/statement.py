@@ -241,6 +241,7 @@ class ClientHubStatementPortal(PortalAccount):
         # sudo: the report is rendered for the user's own commercial partner only, and its
         # documents are limited to that partner by `_get_client_statement_domain`.
         partner_sudo = request.env.user.partner_id.commercial_partner_id.sudo()
+        # sudo: the report action is configuration portal users cannot read; it renders their own statement only
         report_sudo = request.env["ir.actions.report"].sudo()
         content, _report_type = report_sudo._render_qweb_pdf(
             "client_hub.action_report_client_statement", partner_sudo.ids,

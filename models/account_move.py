@@ -294,6 +294,7 @@ class AccountMove(models.Model):
     def _client_hub_zip_max(self):
         """Return the maximal number of documents in one ZIP download (system parameter
         ``client_hub.statement_zip_max``, 100 by default)."""
+        # sudo: system parameters are not readable by portal users; only the ZIP size limit is read
         value = self.env["ir.config_parameter"].sudo().get_param("client_hub.statement_zip_max")
         try:
             return max(int(value), 1) if value else 100

@@ -59,6 +59,7 @@ class ClientHubMagicLink(models.Model):
     @api.model
     def _get_ttl(self, purpose):
         """Return the lifetime of a new link of the given purpose as a timedelta."""
+        # sudo: system parameters are not readable by portal/public users; only link lifetimes are read
         ICP = self.env["ir.config_parameter"].sudo()
         if purpose == "login":
             minutes = int(ICP.get_param(
@@ -82,6 +83,7 @@ class ClientHubMagicLink(models.Model):
         if purpose not in ("document", "login"):
             raise ValueError(f"Unknown magic link purpose {purpose!r}")
         token = secrets.token_urlsafe(TOKEN_BYTES)
+        # sudo: users have no access to links; private method: a link for the given contact, only its hash stored
         self.sudo().create({
             "partner_id": partner.id,
             "token_hash": hash_token(token),
@@ -105,6 +107,7 @@ class ClientHubMagicLink(models.Model):
         if not token or len(token) > 256:
             return self.browse()
         digest = hash_token(token)
+        # sudo: visitors cannot read links; the lookup matches only the hash of the token they hold
         link = self.sudo().search(
             Domain("token_hash", "=", digest) & self._get_usable_domain(), limit=1)
         if not link or not hmac.compare_digest(link.token_hash, digest):
@@ -122,12 +125,14 @@ class ClientHubMagicLink(models.Model):
 
     def _revoke(self):
         """Revoke the links in ``self`` (still usable or not)."""
+        # sudo: users have no access to links; revoking only removes access, for links the caller selected
         self.sudo().filtered(lambda link: not link.revoked).write({"revoked": True})
 
     @api.model
     def _revoke_for_partners(self, partners):
         """Revoke every link ever sent to ``partners``."""
         if partners:
+            # sudo: users have no access to links; revokes those of contacts the caller just wrote or archived
             self.sudo().search([
                 ("partner_id", "in", partners.ids), ("revoked", "=", False),
             ])._revoke()
@@ -140,6 +145,7 @@ class ClientHubMagicLink(models.Model):
         not refused.
         """
         now = fields.Datetime.now()
+        # sudo: the token was verified by _get_valid_link for this user's own contact just before
         for link in self.sudo():
             vals = {"last_used_date": now, "last_used_ip": ip}
             if not link.consumed_date:
@@ -160,6 +166,7 @@ class ClientHubMagicLink(models.Model):
         """Cron: delete links expired or revoked for more than a day (kept a day for
         the support desk to see why a link was refused)."""
         limit = fields.Datetime.now() - timedelta(days=1)
+        # sudo: cron clean-up: deletes only expired or revoked links, nobody's data is exposed
         self.sudo().search([
             "|", ("expiration_date", "<", limit),
             "&", ("revoked", "=", True), ("write_date", "<", limit),

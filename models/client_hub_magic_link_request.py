@@ -20,12 +20,14 @@ class ClientHubMagicLinkRequest(models.Model):
     @api.model
     def _enqueue(self, email, ip=None):
         """Queue a sign-in link request and wake the cron that sends it up."""
+        # sudo: visitors cannot create requests; only the typed address and IP are queued (rate-limited by the caller)
         self.sudo().create({"email": email_normalize(email) or email, "ip": ip})
         self.env.ref("client_hub.ir_cron_client_hub_magic_link_requests")._trigger()
 
     @api.model
     def _cron_process_requests(self, limit=200):
         """Cron: e-mail a fresh sign-in link to each known client who asked for one."""
+        # sudo: cron: the queue is not readable by users; each link goes only to the matching known client
         requests = self.sudo().search([], limit=limit)
         for req in requests:
             partner = self.env["res.partner"]._client_hub_find_client_by_email(req.email)

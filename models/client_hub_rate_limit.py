@@ -38,12 +38,14 @@ class ClientHubRateLimit(models.Model):
     @api.model
     def _get_window(self):
         """Return the length of a rate-limit window as a timedelta."""
+        # sudo: system parameters are not readable by public users; only the window length is read
         minutes = int(self.env["ir.config_parameter"].sudo().get_param(
             "client_hub.rate_limit_window_minutes", DEFAULT_WINDOW_MINUTES) or 0)
         return timedelta(minutes=minutes or DEFAULT_WINDOW_MINUTES)
 
     @api.model
     def _get_limit(self, kind):
+        # sudo: system parameters are not readable by public users; only the attempt limit is read
         return int(self.env["ir.config_parameter"].sudo().get_param(
             f"client_hub.rate_limit_{kind}", DEFAULT_LIMITS[kind]))
 
@@ -84,6 +86,7 @@ class ClientHubRateLimit(models.Model):
     @api.model
     def _gc_rate_limits(self):
         """Cron: delete the counters of windows that ended."""
+        # sudo: cron clean-up: deletes only counters of windows that already ended
         self.sudo().search([
             ("window_start", "<", fields.Datetime.now() - self._get_window()),
         ]).unlink()

@@ -93,6 +93,7 @@ class ClientHubTicket(models.Model):
     @api.constrains("invoice_id", "sale_order_id", "partner_id")
     def _check_related_documents(self):
         """A ticket may only refer to the client's own invoice or quotation."""
+        # sudo: read-only check: the linked invoice/quotation may be unreadable by the author; nothing is returned
         for ticket in self.sudo():
             client = ticket.commercial_partner_id
             invoice, order = ticket.invoice_id, ticket.sale_order_id
@@ -109,6 +110,7 @@ class ClientHubTicket(models.Model):
     def create(self, vals_list):
         """Override to number the tickets, have the contact follow them (so that staff
         answers reach them) and notify the support team."""
+        # sudo: portal users and the mail gateway cannot read sequences; only the next ticket number is drawn
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if not vals.get("ref") or vals["ref"] == self.env._("New"):
@@ -147,6 +149,7 @@ class ClientHubTicket(models.Model):
     @api.model
     def _get_final_stage(self):
         """The stage a ticket closed by the client goes to: the last closing stage."""
+        # sudo: stages are configuration portal users may not read; only the closing stage is looked up
         return self.env["client_hub.ticket.stage"].sudo().search(
             [("is_closed", "=", True)], order="sequence desc, id desc", limit=1)
 
@@ -226,6 +229,7 @@ class ClientHubTicket(models.Model):
             "sale_order_id": order.id,
         })
         if files:
+            # sudo: portal users cannot attach to tickets: the ticket was just created for them and sizes checked
             self.env["ir.attachment"].sudo().create([{
                 "name": filename,
                 "raw": content,
@@ -237,6 +241,7 @@ class ClientHubTicket(models.Model):
     @api.model
     def _get_attachment_max_size(self):
         """Largest file a client may attach to a ticket, in bytes."""
+        # sudo: system parameters are not readable by portal users; only the attachment size limit is read
         param = self.env["ir.config_parameter"].sudo().get_param(MAX_SIZE_PARAM)
         try:
             megabytes = float(param) if param else DEFAULT_MAX_SIZE_MB
@@ -259,11 +264,13 @@ class ClientHubTicket(models.Model):
         """Tell the support team (members of the Support Team group) about new tickets,
         with an internal note that notifies them by their preferred channel."""
         team = self.env.ref("client_hub.group_support", raise_if_not_found=False)
+        # sudo: group members are not readable by portal users; used only to notify the support team
         partners = team.sudo().all_user_ids.filtered("active").partner_id if team else False
         if not partners:
             return
         odoobot = self.env.ref("base.partner_root")
         for ticket in self:
+            # sudo: the creator may be a portal user or the gateway; an internal note by OdooBot to staff only
             ticket.sudo().message_post(
                 body=self.env._("New ticket from %(client)s: %(subject)s",
                                 client=ticket.partner_id.display_name or self.env._("unknown"),
@@ -276,6 +283,7 @@ class ClientHubTicket(models.Model):
     @api.model
     def _is_known_client(self, partner):
         """A known client: not staff, and a customer or a portal user."""
+        # sudo: the author's users are not readable by the gateway/portal; only a yes/no answer is returned
         partner = partner.sudo()
         if not partner or any(user._is_internal() for user in partner.user_ids):
             return False
@@ -325,7 +333,10 @@ class ClientHubTicket(models.Model):
     def message_post(self, **kwargs):
         """Override of `mail` to hold the clients' attachments to the size limit."""
         if self.env.user.share and kwargs.get("attachment_ids"):
-            for attachment in self.env["ir.attachment"].sudo().browse(kwargs["attachment_ids"]):
+            # sudo: a client's pending uploads are not readable yet; only the caller's own are
+            # looked at, so nothing is learnt about anyone else's files (mail checks the rest)
+            attachments = self.env["ir.attachment"].sudo().browse(kwargs["attachment_ids"]).exists()
+            for attachment in attachments.filtered(lambda a: a.create_uid == self.env.user):
                 self._check_attachment_size(attachment.name, attachment.file_size)
         return super().message_post(**kwargs)
 
@@ -335,10 +346,13 @@ class ClientHubTicket(models.Model):
         res = super()._message_post_after_hook(message, msg_vals)
         if message.message_type in ("comment", "email") and not message.is_internal \
                 and message.subtype_id == self.env.ref("mail.mt_comment"):
+            # sudo: portal users only read tickets; message_post already checked their access to this ticket
             self.sudo().last_activity_date = message.date
             waiting = self.env.ref("client_hub.ticket_stage_waiting", raise_if_not_found=False)
             in_progress = self.env.ref("client_hub.ticket_stage_in_progress", raise_if_not_found=False)
+            # sudo: the author's users may not be readable by portal users; only whether one is staff is used
             author_is_staff = any(user._is_internal() for user in message.author_id.sudo().user_ids)
             if waiting and in_progress and not author_is_staff:
+                # sudo: portal users cannot write tickets: their checked reply moves a waiting ticket back in progress
                 self.sudo().filtered(lambda t: t.stage_id == waiting).stage_id = in_progress
         return res

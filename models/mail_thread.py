@@ -15,8 +15,10 @@ class MailThread(models.AbstractModel):
         """
         self.ensure_one()
         if self._name == "account.move" and self.is_sale_document(include_receipts=True):
+            # sudo: the document's recipients get its tokened portal URL in their e-mail, as the stock button does
             return self.sudo().get_portal_url()
         if self._name == "sale.order":
+            # sudo: the document's recipients get its tokened portal URL in their e-mail, as the stock button does
             return self.sudo().get_portal_url()
         if self._name == "account.payment" and self.partner_type == "customer":
             return "/my/statement"

@@ -193,6 +193,7 @@ class ResPartner(models.Model):
                 "We could not open your account. Please contact us."))
         company = partner_sudo.company_id or self.env.company
         try:
+            # sudo: portal users cannot create users: the caller validated a magic link for this very contact
             user_sudo = self.env["res.users"].sudo().with_company(company).with_context(
                 no_reset_password=True)._create_user_from_template({
                     "email": login,
@@ -420,6 +421,7 @@ class ResPartner(models.Model):
         :return: mail.template record, possibly empty
         """
         if kind == "order":
+            # sudo: system parameters are not readable by all users; only the order confirmation template id is read
             template_id = self.env["ir.config_parameter"].sudo().get_param("sale.default_confirmation_template")
             template = self.env["mail.template"].browse(int(template_id or 0)).exists()
             if template:

@@ -190,7 +190,8 @@ class TestTicket(TicketFixtures, MailCommon):
             self.env["client_hub.ticket"].with_user(self.portal_a)._create_from_portal(
                 self.portal_a.partner_id, {"name": "Too big"}, [("big.pdf", b"x" * 2048)])
         self.assertFalse(self.env["client_hub.ticket"].search([("name", "=", "Too big")]))
-        attachment = self.env["ir.attachment"].create({
+        # the client's own pending upload (as /mail/attachment/upload makes it)
+        attachment = self.env["ir.attachment"].with_user(self.portal_a).sudo().create({
             "name": "big.png", "raw": b"x" * 2048, "res_model": "mail.compose.message", "res_id": 0,
         })
         with self.assertRaisesRegex(UserError, "at most"):
