@@ -190,8 +190,8 @@ cmd_run() {
     local hash_file="$BUILD/$DEMO_DB.module-hash" hash
     hash=$(module_hash)
     if ! db_has_module "$DEMO_DB" client_hub; then
-        say "creating the demo database $DEMO_DB (first run only: about two minutes)"
-        dropdb --if-exists "$DEMO_DB" >/dev/null 2>&1 || true
+        # an existing database is never dropped: client_hub is installed into it
+        say "installing client_hub into $DEMO_DB, with demo data if the database is new (about two minutes)"
         odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i client_hub --with-demo --stop-after-init \
             || die "installing client_hub into $DEMO_DB failed (log above)"
     elif [ "$(cat "$hash_file" 2>/dev/null)" != "$hash" ] || [ "${UPDATE:-0}" = 1 ]; then
