@@ -31,7 +31,6 @@ Client Hub turns the contact record into a client-management hub:
     ],
     "data": [
         "security/ir.model.access.csv",
-        "security/client_hub_security.xml",
         # client profile (issue 2)
         "reports/report_invoice.xml",
         "reports/report_saleorder.xml",
@@ -67,9 +66,6 @@ Client Hub turns the contact record into a client-management hub:
         "demo/client_hub_ticket_demo.xml",
     ],
     "assets": {
-        "web.assets_frontend": [
-            "client_hub/static/src/interactions/**/*",
-        ],
         "web.assets_tests": [
             "client_hub/static/tests/tours/**/*",
         ],
