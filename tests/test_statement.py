@@ -135,8 +135,8 @@ class TestStatementModel(StatementFixtures, TransactionCase):
                          self.inv_overdue.name.replace("/", "_") + ".pdf")
 
 
-@tagged("post_install", "-at_install")
-class TestStatementPortal(StatementFixtures, StatementHttpMixin, HttpCase):
+class StatementPortalCase(StatementFixtures, StatementHttpMixin, HttpCase):
+    """The statement fixtures, browsed as Alice (client Alpha)."""
 
     @classmethod
     def setUpClass(cls):
@@ -146,6 +146,10 @@ class TestStatementPortal(StatementFixtures, StatementHttpMixin, HttpCase):
     def setUp(self):
         super().setUp()
         self.authenticate("ch_alice", "ch_alice")
+
+
+@tagged("post_install", "-at_install")
+class TestStatementPortal(StatementPortalCase):
 
     def test_home_tile_and_counter(self):
         response = self.url_open("/my")
@@ -292,17 +296,11 @@ class TestStatementPortal(StatementFixtures, StatementHttpMixin, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestStatementIsolation(StatementFixtures, StatementHttpMixin, HttpCase):
+class TestStatementIsolation(StatementPortalCase):
     """Alice (Alpha) against Bob's (Beta) documents, forged and malformed ids, on every route."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_statement_fixtures()
 
     def setUp(self):
         super().setUp()
-        self.authenticate("ch_alice", "ch_alice")
         self.bad_selections = {
             "other client": [self.inv_beta.id],
             "own + other client": [self.inv_overdue.id, self.inv_beta.id],
