@@ -209,7 +209,8 @@ class ClientHubStatementPortal(PortalAccount):
 
     @http.route("/my/statement/download", type="http", auth="user", website=True, methods=["POST"])
     def portal_my_statement_download(self, **kw):
-        """Download the PDFs of the ticked documents in one ZIP."""
+        """Download the PDFs of the ticked documents in one ZIP (limited per client when
+        PDFs must be rendered, see `_client_hub_zip_reserve_rendering`)."""
         raw_ids = self._client_statement_form_ids()
         try:
             moves = self._client_statement_moves(raw_ids)
@@ -220,11 +221,13 @@ class ClientHubStatementPortal(PortalAccount):
                     "Untick some and download them in several times.",
                     count=len(moves), limit=limit,
                 ))
+            # sudo: the documents are the client's own (checked above); their PDFs (attachments,
+            # report rendering) are read like stock's portal invoice download does.
+            moves_sudo = moves.sudo()
+            moves_sudo._client_hub_zip_reserve_rendering()
         except UserError as error:
             return self._client_statement_redirect(error.args[0], parse_record_ids(raw_ids))
-        # sudo: the documents are the client's own (checked above); their PDFs (attachments,
-        # report rendering) are read like stock's portal invoice download does.
-        content = moves.sudo()._client_hub_zip_pdfs()
+        content = moves_sudo._client_hub_zip_pdfs()
         filename = request.env._("invoices") + ".zip"
         return request.make_response(content, headers=[
             ("Content-Type", "application/zip"),

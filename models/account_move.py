@@ -1,11 +1,16 @@
 import io
 import re
 import zipfile
+import zlib
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+# First key of the advisory locks of ZIP renderings (the second is the client's id).
+ZIP_RENDER_LOCK_NAMESPACE = zlib.crc32(b"client_hub.zip_render") & 0x7FFFFFFF
 
 
 class AccountMove(models.Model):
@@ -129,18 +134,35 @@ class AccountMove(models.Model):
                     (NEW.state, NEW.move_type, NEW.company_id, NEW.commercial_partner_id,
                      NEW.invoice_date_due, NEW.date, NEW.amount_total_signed, NEW.amount_residual_signed))
                 EXECUTE FUNCTION client_hub_figures_bucket_sync();
-            -- (re)build from the documents: install, and any update of the module
-            TRUNCATE client_hub_figures_bucket;
+        """)
+        # (re)build from the documents: install, and any update of the module
+        self._client_hub_rebuild_figures_buckets()
+        return res
+
+    @api.model
+    def _client_hub_rebuild_figures_buckets(self, partner_ids=None):
+        """Rebuild the figures buckets from the documents, in this transaction.
+
+        :param list partner_ids: the commercial partners whose buckets are rebuilt (their
+            rows are removed when they have no posted document left); all when None
+        """
+        self.flush_model(self._CLIENT_FIGURES_TRIGGER_FIELDS)
+        if partner_ids is None:
+            where = SQL("TRUE")
+            self.env.cr.execute("TRUNCATE client_hub_figures_bucket")
+        else:
+            where = SQL("commercial_partner_id IN %s", tuple(partner_ids) or (None,))
+            self.env.cr.execute(SQL("DELETE FROM client_hub_figures_bucket WHERE %s", where))
+        self.env.cr.execute(SQL("""
             INSERT INTO client_hub_figures_bucket
                 SELECT commercial_partner_id, company_id, COALESCE(invoice_date_due, date),
                        COALESCE(SUM(amount_total_signed), 0), COALESCE(SUM(amount_residual_signed), 0),
                        COUNT(*)
                   FROM account_move
                  WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
-                   AND commercial_partner_id IS NOT NULL
-              GROUP BY 1, 2, 3;
-        """)
-        return res
+                   AND commercial_partner_id IS NOT NULL AND %s
+              GROUP BY 1, 2, 3
+        """, where))
 
     @api.model
     def _client_hub_drop_figures_buckets(self):
@@ -290,6 +312,41 @@ class AccountMove(models.Model):
             if stream_data.get("stream"):
                 stream_data["stream"].close()
         return pdf_by_id
+
+    def _client_hub_zip_reserve_rendering(self):
+        """Check that the client may have the missing PDFs of these documents rendered now,
+        and count the rendering; downloads of stored PDFs only are not limited.
+
+        Rendering runs wkhtmltopdf, the costliest thing a client can start from the portal.
+        A client renders one ZIP at a time (a transaction-level advisory lock on their
+        commercial partner, held until the end of the request) and at most
+        ``client_hub.rate_limit_zip_render`` ZIPs per rate-limit window. Both live in
+        PostgreSQL, so they hold across workers and servers.
+
+        :raise UserError: with the message for the client when the rendering is refused
+        """
+        if all(move.invoice_pdf_report_id for move in self):
+            return
+        RateLimit = self.env["client_hub.rate.limit"]
+        for client in self.commercial_partner_id.sorted("id"):
+            self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", *self._client_hub_zip_lock_key(client)))
+            if not self.env.cr.fetchone()[0]:
+                raise UserError(self.env._(
+                    "Another download of your documents is still being prepared. "
+                    "Wait until it is finished, then try again."
+                ))
+            if minutes := RateLimit._hit("zip_render", str(client.id)):
+                raise UserError(self.env._(
+                    "You have downloaded many documents whose PDFs had to be generated. "
+                    "Please try again in %(minutes)s minutes.",
+                    minutes=minutes,
+                ))
+
+    @api.model
+    def _client_hub_zip_lock_key(self, client):
+        """Return the two keys of the advisory lock held while a ZIP of ``client`` (a
+        commercial partner) is rendered."""
+        return ZIP_RENDER_LOCK_NAMESPACE, client.id
 
     def _client_hub_zip_max(self):
         """Return the maximal number of documents in one ZIP download (system parameter

@@ -1,4 +1,5 @@
 import hashlib
+import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -13,7 +14,11 @@ DEFAULT_LIMITS = {
     "request_email": 3,   # sign-in links asked for at /client/login, per typed address
     "use_ip": 30,         # magic-link pages opened or submitted, per IP
     "use_email": 10,      # sign-ins with a magic link, per client e-mail
+    "zip_render": 10,     # statement ZIP downloads that render PDFs, per client
 }
+# An IPv6 client (a home, a phone, a server) is given a whole /64: its counters are
+# kept per /64, or it could take a fresh address for every attempt.
+IPV6_KEY_PREFIX = 64
 
 
 class ClientHubRateLimit(models.Model):
@@ -45,15 +50,42 @@ class ClientHubRateLimit(models.Model):
 
     @api.model
     def _get_limit(self, kind):
+        """Return the attempts allowed per window for ``kind`` (0 or less: no limit)."""
         # sudo: system parameters are not readable by public users; only the attempt limit is read
-        return int(self.env["ir.config_parameter"].sudo().get_param(
-            f"client_hub.rate_limit_{kind}", DEFAULT_LIMITS[kind]))
+        value = self.env["ir.config_parameter"].sudo().get_param(f"client_hub.rate_limit_{kind}")
+        try:
+            return int(value) if value else DEFAULT_LIMITS[kind]
+        except ValueError:
+            return DEFAULT_LIMITS[kind]
 
     @api.model
     def _make_key(self, kind, value):
         """Key of a counter: the value is hashed so that the table holds no e-mail
-        address or IP in clear."""
-        return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
+        address or IP in clear. IPs (kinds ``*_ip``) are counted per client network,
+        see :meth:`_get_ip_key`."""
+        value = value.strip().lower()
+        if kind.endswith("_ip"):
+            value = self._get_ip_key(value)
+        return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+    @api.model
+    def _get_ip_key(self, address):
+        """Return what the counters of ``address`` are kept for: the IPv4 address itself
+        (also when written as an IPv4-mapped IPv6 address), the /64 network of an IPv6
+        address, anything unparsable as is.
+
+        :param str address: the client address as Odoo gives it (``remote_addr``)
+        :rtype: str
+        """
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return address
+        if ip.version == 6 and ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        if ip.version == 6:
+            return str(ipaddress.IPv6Network((int(ip), IPV6_KEY_PREFIX), strict=False))
+        return str(ip)
 
     @api.model
     def _hit(self, kind, value):

@@ -24,3 +24,13 @@ class ResConfigSettings(models.TransientModel):
         help="How long a link asked for on the portal sign-in page stays valid. "
         "It can be used only once.",
     )
+
+    # ---- statement ZIP downloads ----
+    client_hub_zip_render_limit = fields.Integer(
+        string="ZIP Downloads with Generated PDFs",
+        config_parameter="client_hub.rate_limit_zip_render",
+        default=10,
+        help="How many statement ZIP downloads whose PDFs must be generated a client may "
+        "start per rate-limit window (15 minutes unless set otherwise). Downloads of PDFs "
+        "already stored are not counted; a client generates one ZIP at a time.",
+    )
