@@ -6,6 +6,8 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 TICKETS_PER_PAGE = 20
+# Largest record id PostgreSQL stores (ids are 32-bit integers).
+MAX_RECORD_ID = 2**31 - 1
 # The only fields a client fills in when opening a ticket (see _ticket_new_values).
 TICKET_FORM_FIELDS = ("name", "description", "invoice_id", "sale_order_id")
 
@@ -40,6 +42,9 @@ class ClientHubTicketPortal(CustomerPortal):
                 website=True, readonly=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, **kw):
         """The client's tickets; record rules restrict the search to their own."""
+        if not isinstance(page, int):
+            # given in the query string (?page=...): anything but a page number shows the first
+            page = self._parse_positive_int(page) or 1
         Ticket = request.env["client_hub.ticket"]
         sortings = self._ticket_get_searchbar_sortings()
         filters = self._ticket_get_searchbar_filters()
@@ -72,21 +77,39 @@ class ClientHubTicketPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # New ticket
     # ------------------------------------------------------------------
+    @staticmethod
+    def _parse_positive_int(text):
+        """:return: the number written in ``text`` in plain ASCII digits, when it is within
+        the range of database ids (1 to 2**31 - 1), or None when ``text`` is anything else"""
+        text = str(text)
+        if text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_RECORD_ID:
+            return int(text)
+        return None
+
+    @staticmethod
+    def _form_text(value):
+        """A text field of a form, stripped, without the NUL characters the database refuses."""
+        return (value or "").replace("\x00", "").strip()
+
     def _ticket_new_values(self, post):
-        """Whitelist what the client typed; ids are cast, the model checks they are theirs."""
-        values = {fname: (post.get(fname) or "").strip() for fname in TICKET_FORM_FIELDS}
+        """Whitelist what the client typed. Ids are cast; what is not an id is kept as typed,
+        and the model refuses it as it refuses an id that is not the client's."""
+        values = {fname: self._form_text(post.get(fname)) for fname in TICKET_FORM_FIELDS}
         # `name` is the subject; integrations posting the form may call it that
-        values["name"] = values["name"] or (post.get("subject") or "").strip()
+        values["name"] = values["name"] or self._form_text(post.get("subject"))
         for fname in ("invoice_id", "sale_order_id"):
-            values[fname] = int(values[fname]) if values[fname].isdigit() else False
+            if values[fname]:
+                values[fname] = self._parse_positive_int(values[fname]) or values[fname]
+            else:
+                values[fname] = False
         return values
 
     def _ticket_uploaded_files(self):
         """The files of the form, as (name, content) pairs; empty file inputs are skipped."""
         return [
-            (upload.filename, upload.read())
+            (self._form_text(upload.filename), upload.read())
             for upload in request.httprequest.files.getlist("attachments")
-            if upload and upload.filename
+            if upload and self._form_text(upload.filename)
         ]
 
     def _render_ticket_new(self, values=None, error=None):
@@ -126,6 +149,9 @@ class ClientHubTicketPortal(CustomerPortal):
 
         :raise AccessError|MissingError: not one of the user's tickets
         """
+        if not 0 < ticket_id <= MAX_RECORD_ID:
+            # the route takes any integer; beyond database ids there is no ticket to look up
+            raise MissingError(request.env._("This ticket does not exist."))
         self._document_check_access("client_hub.ticket", ticket_id)
         # sudo: the client's read access was just checked; keep the user as author of changes.
         return request.env["client_hub.ticket"].sudo().browse(ticket_id)
@@ -136,9 +162,9 @@ class ClientHubTicketPortal(CustomerPortal):
             ticket_sudo = self._ticket_check_access(ticket_id)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        # the attachments list links to /web/content with each file's token
-        for attachment in ticket_sudo.attachment_ids:
-            attachment.generate_access_token()
+        # the files list links to /web/content with each file's token: clients may not read
+        # attachments otherwise. Only the files shared with the client are listed.
+        ticket_sudo.client_attachment_ids.generate_access_token()
         values = {
             "page_name": "client_ticket",
             "ticket": ticket_sudo,

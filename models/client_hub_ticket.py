@@ -4,8 +4,6 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
-MAX_SIZE_PARAM = "client_hub.ticket_attachment_max_size_mb"
-DEFAULT_MAX_SIZE_MB = 10
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
 
@@ -56,9 +54,11 @@ class ClientHubTicket(models.Model):
         "sale.order", string="Related Quotation", index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
     )
+    # Every file on the ticket, internal notes' included: for staff only (clients get
+    # client_attachment_ids, see client_hub_ticket_attachment.py).
     attachment_ids = fields.One2many(
         "ir.attachment", "res_id", string="Attachments", bypass_search_access=True,
-        domain=[("res_model", "=", "client_hub.ticket")],
+        domain=[("res_model", "=", "client_hub.ticket")], groups="base.group_user",
     )
     last_activity_date = fields.Datetime(
         default=fields.Datetime.now, readonly=True, copy=False,
@@ -203,7 +203,8 @@ class ClientHubTicket(models.Model):
 
         :param res.partner partner: the contact opening the ticket (the current user's)
         :param dict values: ``name``, ``description`` (plain text), ``invoice_id`` and
-            ``sale_order_id`` (ids or False), already whitelisted by the controller
+            ``sale_order_id`` (ids, False, or what was typed when it is not an id: refused
+            like an id that is not the client's), already whitelisted by the controller
         :param list files: ``(file name, content)`` pairs to attach
         :raise UserError: with the message for the client; nothing is created then
         """
@@ -237,28 +238,6 @@ class ClientHubTicket(models.Model):
                 "res_id": ticket.id,
             } for filename, content in files])
         return ticket
-
-    @api.model
-    def _get_attachment_max_size(self):
-        """Largest file a client may attach to a ticket, in bytes."""
-        # sudo: system parameters are not readable by portal users; only the attachment size limit is read
-        param = self.env["ir.config_parameter"].sudo().get_param(MAX_SIZE_PARAM)
-        try:
-            megabytes = float(param) if param else DEFAULT_MAX_SIZE_MB
-        except ValueError:
-            megabytes = DEFAULT_MAX_SIZE_MB
-        return int(megabytes * 1024 * 1024)
-
-    @api.model
-    def _check_attachment_size(self, filename, size):
-        """:raise UserError: with a message for the client when a file is too large."""
-        max_size = self._get_attachment_max_size()
-        if size > max_size:
-            raise UserError(self.env._(
-                "The file “%(name)s” is too large (%(size)s MB). Each file can be at most %(max)s MB.",
-                name=filename, size=round(size / 1024 / 1024, 1),
-                max=round(max_size / 1024 / 1024, 1),
-            ))
 
     def _notify_support_team(self):
         """Tell the support team (members of the Support Team group) about new tickets,
@@ -329,16 +308,6 @@ class ClientHubTicket(models.Model):
         })
         return super(ClientHubTicket, self.with_context(mail_create_nosubscribe=True)).message_new(
             msg_dict, custom_values=values)
-
-    def message_post(self, **kwargs):
-        """Override of `mail` to hold the clients' attachments to the size limit."""
-        if self.env.user.share and kwargs.get("attachment_ids"):
-            # sudo: a client's pending uploads are not readable yet; only the caller's own are
-            # looked at, so nothing is learnt about anyone else's files (mail checks the rest)
-            attachments = self.env["ir.attachment"].sudo().browse(kwargs["attachment_ids"]).exists()
-            for attachment in attachments.filtered(lambda a: a.create_uid == self.env.user):
-                self._check_attachment_size(attachment.name, attachment.file_size)
-        return super().message_post(**kwargs)
 
     def _message_post_after_hook(self, message, msg_vals):
         """Override of `mail`: a conversation message updates the last activity date, and

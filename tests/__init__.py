@@ -8,5 +8,6 @@ from . import test_statement
 from . import test_stripe_webhook
 from . import test_ticket
 from . import test_ticket_portal
+from . import test_ticket_attachments
 from . import test_tours
 from . import test_i18n

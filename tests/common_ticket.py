@@ -61,3 +61,35 @@ class TicketFixtures:
         ticket = cls.env["client_hub.ticket"].with_user(user)._create_from_portal(
             user.partner_id, {"name": name, **values})
         return cls.env["client_hub.ticket"].browse(ticket.id)
+
+# An e-mail with two files, as a mail server hands it to the gateway.
+TICKET_MAIL_WITH_FILES_TEMPLATE = """Return-Path: {return_path}
+To: {to}
+cc: {cc}
+From: {email_from}
+Subject: {subject}
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="ticket-files-boundary"
+Date: {date}
+Message-ID: {msg_id}
+{extra}
+
+--ticket-files-boundary
+Content-Type: text/plain; charset=utf-8
+
+Here are the scans of the pink invoices.
+
+--ticket-files-boundary
+Content-Type: application/octet-stream; name="{big_name}"
+Content-Disposition: attachment; filename="{big_name}"
+Content-Transfer-Encoding: base64
+
+{big_b64}
+--ticket-files-boundary
+Content-Type: application/octet-stream; name="{small_name}"
+Content-Disposition: attachment; filename="{small_name}"
+Content-Transfer-Encoding: base64
+
+{small_b64}
+--ticket-files-boundary--
+"""

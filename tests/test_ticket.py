@@ -1,3 +1,4 @@
+import base64
 import re
 from urllib.parse import quote
 
@@ -5,7 +6,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.client_hub.tests.common_ticket import TICKET_MAIL_TEMPLATE, TicketFixtures
+from odoo.addons.client_hub.tests.common_ticket import (
+    TICKET_MAIL_TEMPLATE,
+    TICKET_MAIL_WITH_FILES_TEMPLATE,
+    TicketFixtures,
+)
 from odoo.addons.mail.tests.common import MailCommon
 
 
@@ -130,8 +135,11 @@ class TestTicket(TicketFixtures, MailCommon):
         mail = self._new_mails.filtered(lambda m: self.portal_a.partner_id in m.recipient_ids)
         self.assertEqual(len(mail), 1, "the client gets the staff reply by e-mail")
         self.assertIn("We are on it.", mail.body_html)
-        self.assertIn("/client/magic/", mail.body_html, "the button is a magic link")
-        self.assertIn(f"redirect={quote(self.ticket_a.access_url, safe='')}", mail.body_html)
+        self.assertNotIn("/client/magic/", mail.body_html, "the queued e-mail holds no live link")
+        sent = [email["body"] for email in self._mails if self.portal_a.email in str(email["email_to"])]
+        self.assertEqual(len(sent), 1)
+        self.assertIn("/client/magic/", sent[0], "the button of the client's copy is a magic link")
+        self.assertIn(f"redirect={quote(self.ticket_a.access_url, safe='')}", sent[0])
         self.assertFalse(self._new_mails.filtered(lambda m: self.portal_b.partner_id in m.recipient_ids))
         self.assertEqual(self.ticket_a.last_activity_date, self.ticket_a.message_ids[0].date)
 
@@ -201,3 +209,38 @@ class TestTicket(TicketFixtures, MailCommon):
         message = self.ticket_a.with_user(self.agent).sudo().message_post(
             body="file", attachment_ids=attachment.ids)
         self.assertEqual(message.attachment_ids, attachment)
+
+    def _process_mail_with_files(self, to, subject, extra=""):
+        """Have the gateway process an e-mail from the client with a 200 KB and a small file."""
+        with self.mock_mail_gateway():
+            return self.format_and_process(
+                TICKET_MAIL_WITH_FILES_TEMPLATE, f"Alice <{self.portal_a.email}>", to,
+                subject=subject, extra=extra, target_model="client_hub.ticket",
+                big_name="huge-scan.pdf", big_b64=base64.encodebytes(b"x" * 200000).decode(),
+                small_name="small-scan.pdf", small_b64=base64.encodebytes(b"small scan").decode(),
+            )
+
+    def _assert_big_file_dropped(self, message):
+        self.assertEqual(message.attachment_ids.mapped("name"), ["small-scan.pdf"], "the other file is kept")
+        self.assertIn("scans of the pink invoices", message.body, "the e-mail is kept")
+        self.assertIn("“huge-scan.pdf” (0.2 MB)", message.body, "the message says what was dropped")
+        self.assertIn("at most 0.1 MB", message.body)
+        self.assertFalse(self.env["ir.attachment"].search([("name", "=", "huge-scan.pdf")]))
+
+    def test_alias_drops_oversized_files(self):
+        """A new ticket by e-mail (message_new) keeps the mail but not a file over the limit."""
+        self.env["ir.config_parameter"].set_param("client_hub.ticket_attachment_max_size_mb", "0.1")
+        ticket = self._process_mail_with_files(f"support@{self.alias_domain}", "Scans of pink invoices")
+        self.assertEqual(len(ticket), 1)
+        self._assert_big_file_dropped(ticket.message_ids.filtered(lambda m: m.message_type == "email"))
+
+    def test_email_reply_drops_oversized_files(self):
+        """A reply by e-mail (message_update) keeps the mail but not a file over the limit."""
+        self.env["ir.config_parameter"].set_param("client_hub.ticket_attachment_max_size_mb", "0.1")
+        self._staff_reply(self.ticket_a)
+        mail = self._new_mails.filtered(lambda m: self.portal_a.partner_id in m.recipient_ids)
+        self._process_mail_with_files(mail.reply_to, f"Re: {mail.subject}", extra=f"In-Reply-To: {mail.message_id}")
+        reply = self.ticket_a.message_ids[0]
+        self.assertEqual(reply.message_type, "email")
+        self.assertEqual(reply.author_id, self.portal_a.partner_id)
+        self._assert_big_file_dropped(reply)

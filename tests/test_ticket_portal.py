@@ -1,4 +1,5 @@
 import json
+from urllib.parse import quote
 
 from lxml import html
 
@@ -188,7 +189,9 @@ class TestTicketPortal(TicketFixtures, TicketHttpMixin, HttpCase):
             ("model", "=", TICKET), ("res_id", "=", ticket.id),
             ("recipient_ids", "in", self.portal_a.partner_id.id)])
         self.assertEqual(len(mail), 1)
-        link = html.fromstring(mail.body_html).xpath("//a[contains(@href, '/client/magic/')]/@href")
+        # the live link is made when the e-mail is sent, in the client's copy only
+        [email] = [email for email in mail._prepare_outgoing_list() if email["partner_id"] == self.portal_a.partner_id]
+        link = html.fromstring(email["body"]).xpath("//a[contains(@href, '/client/magic/')]/@href")
         self.assertTrue(link, "the e-mail's button is a magic link")
         path = link[0][link[0].index("/client/magic/"):]
         page = self.url_open(path)
@@ -231,6 +234,42 @@ class TestTicketPortal(TicketFixtures, TicketHttpMixin, HttpCase):
             response = self.url_open(url, allow_redirects=False)
             self.assertEqual(response.status_code, 303, url)
             self.assertIn("/web/login", response.headers["Location"])
+
+    @mute_logger("odoo.http")
+    def test_malformed_ids(self):
+        """Ids that are not ids, in the form or the URL: a clear answer, never a 500."""
+        ticket = self._new_ticket(self.portal_a, "Mine")
+        self._login(self.portal_a)
+        values = ["²", "1e5", "-1", "0", "9" * 30, "abc", "١٢", "ünï", "3.5", "1 OR 1=1", "1\x00", "9" * 5000]
+        for value in values:
+            for fname in ("invoice_id", "sale_order_id"):
+                with self.subTest(field=fname, value=value):
+                    response = self._post_form("/my/tickets/new", {
+                        "name": f"Bad {fname}", "description": "Kept text", fname: value})
+                    self.assertEqual(response.status_code, 200)
+                    page = html.fromstring(response.content)
+                    self.assertIn("is not available", page.xpath("string(//*[hasclass('o_client_ticket_error')])"))
+                    self.assertEqual(page.xpath("string(//input[@name='name']/@value)"), f"Bad {fname}")
+                    self.assertEqual(page.xpath("string(//textarea[@name='description'])"), "Kept text")
+        self.assertFalse(self.env[TICKET].search([("name", "like", "Bad %")]))
+        # a NUL character, which the database refuses, is dropped from what is typed
+        response = self._post_form("/my/tickets/new", {"name": "Nul\x00 subject", "description": "a\x00b"})
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(self.env[TICKET].search([("name", "=", "Nul subject")]))
+        # in URLs (non-ASCII digits such as "١٢" are digits to the router: /my/tickets/12,
+        # access-checked; NUL and 5000 digits fail in the router itself, for every route)
+        for value in values[:-2]:
+            with self.subTest(value=value):
+                response = self.url_open(f"/my/tickets?page={quote(value)}")
+                self.assertEqual(response.status_code, 200)
+                if value == "١٢":
+                    continue
+                for url in (f"/my/tickets/{quote(value)}", f"/my/tickets/page/{quote(value)}"):
+                    response = self.url_open(url, allow_redirects=False)
+                    self.assertIn(response.status_code, (200, 303, 404), url)
+                response = self._post_form(f"/my/tickets/{quote(value)}/close")
+                self.assertIn(response.status_code, (303, 404))
+        self.assertEqual(ticket.stage_id, self.stage_new)
 
 
 @tagged("post_install", "-at_install")
