@@ -5,7 +5,7 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 from odoo.tools import email_normalize
 
-from odoo.addons.client_hub.models.res_users import MAGIC_LINK_CREDENTIAL
+from odoo.addons.client_hub.models.res_users import MAGIC_LINK_CREDENTIAL, PENDING_SIGN_IN
 
 DEFAULT_REDIRECT = "/my/statement"
 SECURITY_HEADERS = {
@@ -52,6 +52,15 @@ class ClientHubMagicLinkController(http.Controller):
         return self._render("client_hub.magic_link_too_many", {"minutes": minutes}, status=429)
 
     def _client_ip(self):
+        """Return the client address the per-IP rate limits count, as Odoo computes it.
+
+        Never read X-Forwarded-For here: any client can send one. Odoo trusts it only in
+        ``proxy_mode`` and when the request carries X-Forwarded-Host (the proxy sets both),
+        and then takes the address the proxy appended last (werkzeug's ProxyFix,
+        ``x_for=1``). Without ``proxy_mode`` behind a proxy, every client has the proxy's
+        address and shares its counters. IPv6 clients are counted per /64
+        (`client_hub.rate.limit._get_ip_key`).
+        """
         return request.httprequest.remote_addr
 
     @http.route("/client/magic/<string:token>", type="http", auth="public",
@@ -75,11 +84,22 @@ class ClientHubMagicLinkController(http.Controller):
         client_key = link_sudo.partner_id.email_normalized or str(link_sudo.partner_id.id)
         if minutes := RateLimit._hit("use_email", client_key):
             return self._render_too_many(minutes)
+        public_uid = request.env.uid
         try:
             user_sudo = link_sudo.partner_id._get_client_portal_user()
             credential = {"type": MAGIC_LINK_CREDENTIAL, "login": user_sudo.login, "token": token}
             request.session.authenticate(request.env, credential)
+            # The link is used up, and the sign-in logged, once the sign-in is complete:
+            # now, or once the second factor is passed when Odoo asks for one.
+            request.session[PENDING_SIGN_IN] = {
+                "link_id": link_sudo.id, "uid": user_sudo.id, "ip": self._client_ip(),
+            }
+            if request.session.uid:
+                user_sudo._client_hub_finish_magic_link_sign_in()
         except AccessDenied as e:
+            if request.session.uid:
+                request.session.logout(keep_db=True)
+                request.update_env(user=public_uid)
             message = e.args[0] if e.args and e.args != AccessDenied().args else None
             return self._render_link_page("refused", message=message)
         if request.session.uid is None:

@@ -6,6 +6,7 @@ from . import client_hub_rate_limit
 from . import mail_thread
 from . import res_config_settings
 from . import res_users
+from . import res_users_apikeys
 from . import account_move
 from . import payment_provider
 from . import payment_transaction

@@ -8,6 +8,13 @@ BILLING_MODELS = ("account.move", "sale.order", "account.payment")
 class MailMail(models.Model):
     _inherit = "mail.mail"
 
+    def _personalize_outgoing_body(self, body, partner=False, doc_to_followers=None):
+        """Override of `mail` to put a fresh magic link in the copy sent to the client a
+        link stand-in was made for, and the plain sign-in page in every other copy: the
+        stored body (chatter, queued mail) and other recipients never see a live link."""
+        body = super()._personalize_outgoing_body(body, partner=partner, doc_to_followers=doc_to_followers)
+        return self.env["client_hub.magic.link"]._render_placeholders(body, partner)
+
     def _prepare_outgoing_list(self, mail_server=False, doc_to_followers=None):
         """Override of `mail` to send quotations, invoices and receipts to the recipient's
         billing e-mail when it differs from their e-mail."""

@@ -25,12 +25,16 @@ class MailThread(models.AbstractModel):
         return False
 
     def _notify_get_recipients_classify(self, message, recipients_data, model_description, msg_vals=False):
-        """Override of `mail` to give every client contact receiving a document e-mail
-        its own "View <document>" button: a magic link that signs that contact in and
-        opens the document.
+        """Override of `mail` to give the client a document e-mail is for (its contact,
+        e.g. the invoice's partner) its own "View <document>" button: a magic link that
+        signs that contact in and opens the document.
 
-        Each such recipient is moved into a group of its own, since a magic link is
-        personal (it signs in the contact it was made for).
+        That recipient is moved into a group of its own, since a magic link is personal
+        (it signs in the contact it was made for); every other recipient (followers,
+        staff, other contacts of the client) keeps the stock button. The button holds a
+        stand-in that becomes a live link only in the e-mail sent to that contact, at
+        sending time (see `client_hub.magic.link._render_placeholders`): neither the
+        queued mail nor any other copy holds one.
         """
         groups = super()._notify_get_recipients_classify(
             message, recipients_data, model_description, msg_vals=msg_vals)
@@ -39,16 +43,15 @@ class MailThread(models.AbstractModel):
         redirect = self._client_hub_magic_link_redirect()
         if not redirect:
             return groups
-        client = self._mail_get_partners(introspect_fields=False)[self.id].commercial_partner_id
-        if not client:
+        clients = self._mail_get_partners(introspect_fields=False)[self.id]
+        if not clients:
             return groups
-        Partner = self.env["res.partner"]
+        Partner, Link = self.env["res.partner"], self.env["client_hub.magic.link"]
         result = []
         for group in groups:
             personal = [
                 rdata for rdata in group["recipients_data"]
-                if rdata["id"] and rdata["type"] != "user"
-                and Partner.browse(rdata["id"]).commercial_partner_id == client
+                if rdata["id"] in clients.ids and rdata["type"] != "user"
             ]
             others = [rdata for rdata in group["recipients_data"] if rdata not in personal]
             if others:
@@ -67,7 +70,7 @@ class MailThread(models.AbstractModel):
                     recipients_emails=[],
                     has_button_access=True,
                     button_access={
-                        "url": partner._get_client_magic_link_url(redirect=redirect),
+                        "url": Link._get_placeholder_url(partner, redirect=redirect),
                         "title": title,
                     },
                 ))

@@ -104,16 +104,17 @@ class ResPartner(models.Model):
         return url
 
     def write(self, vals):
-        """Override to revoke the magic links of contacts whose e-mail changes.
+        """Override to revoke the magic links of contacts whose e-mail or billing e-mail
+        changes, or that are archived.
 
         The class's only ``write`` override: other areas should add their hook here
         rather than define a second ``write`` (it would silently replace this one).
         """
-        email_changed = self._client_hub_magic_link_write(vals)
+        links_to_revoke = self._client_hub_magic_link_write(vals)
         billing_follows = self._client_hub_billing_email_followers(vals)
         res = super().write(vals)
-        if email_changed:
-            self.env["client_hub.magic.link"]._revoke_for_partners(email_changed)
+        if links_to_revoke:
+            self.env["client_hub.magic.link"]._revoke_for_partners(links_to_revoke)
         if billing_follows:
             billing_follows.client_billing_email = vals["email"]
         return res
@@ -126,12 +127,21 @@ class ResPartner(models.Model):
         return self.filtered(lambda p: not p.client_billing_email or p.client_billing_email == p.email)
 
     def _client_hub_magic_link_write(self, vals):
-        """Return the contacts whose e-mail ``vals`` changes: their links are revoked,
-        as the old mailbox may no longer belong to the client."""
-        if "email" not in vals:
-            return self.browse()
-        new_email = email_normalize(vals["email"]) or vals["email"]
-        return self.filtered(lambda p: (p.email_normalized or p.email) != new_email)
+        """Return the contacts whose links ``vals`` revokes: those whose e-mail or billing
+        e-mail changes (links are sent to both, and the old mailbox may no longer belong
+        to the client) and those being archived (revoked for good, so that restoring the
+        contact does not bring old links back)."""
+        def changes(field, partner):
+            old, new = partner[field] or "", vals[field] or ""
+            return (email_normalize(old) or old) != (email_normalize(new) or new)
+
+        partners = self.browse()
+        for field in ("email", "client_billing_email"):
+            if field in vals:
+                partners |= self.filtered(lambda p, field=field: changes(field, p))
+        if "active" in vals and not vals["active"]:
+            partners |= self.filtered("active")
+        return partners
 
     @api.model
     def _client_hub_find_client_by_email(self, email):
@@ -156,12 +166,12 @@ class ResPartner(models.Model):
         self.ensure_one()
         xmlid = ("client_hub.mail_template_magic_link_login" if purpose == "login"
                  else "client_hub.mail_template_magic_link_invite")
-        url = self.with_context(client_hub_request_ip=ip)._get_client_magic_link_url(purpose=purpose)
-        # sudo: the link is sent only to the contact's own address, by the template.
-        # The mail is not attached to the contact so that the live link never shows in
-        # its chatter (staff would be one click away from the client's account).
-        self.env.ref(xmlid).sudo().with_context(magic_link_url=url).send_mail(
-            self.id, email_layout_xmlid="mail.mail_notification_light",
+        url = self.env["client_hub.magic.link"]._get_placeholder_url(self, purpose=purpose)
+        # sudo: the e-mail goes only to the contact (the template's partner_to). Its stored
+        # body holds a stand-in: the live link is made when the copy to the contact is sent,
+        # right away so that the link records the requester's IP.
+        self.env.ref(xmlid).sudo().with_context(magic_link_url=url, client_hub_request_ip=ip).send_mail(
+            self.id, force_send=True, email_layout_xmlid="mail.mail_notification_light",
             email_values={"model": False, "res_id": False},
         )
 
@@ -840,12 +850,12 @@ class ResPartner(models.Model):
         }
 
     def _get_client_statement_url(self):
-        """Return the link to the client's statement: a magic link (no password needed)."""
+        """Return the link of the statement e-mail: a stand-in that becomes a magic link
+        (no password needed) only in the copy sent to the client, so that the composer,
+        the chatter and the copies to followers never hold a live link."""
         self.ensure_one()
-        partner = self.commercial_partner_id
-        if hasattr(partner, "_get_client_magic_link_url"):
-            return partner._get_client_magic_link_url(redirect="/my/statement", purpose="document")
-        return f"{partner.get_base_url()}/my/statement"
+        return self.env["client_hub.magic.link"]._get_placeholder_url(
+            self.commercial_partner_id, redirect="/my/statement")
 
     def action_client_print_statement(self):
         """Download the client's statement PDF."""

@@ -8,6 +8,7 @@ import odoo
 from odoo import fields
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import email_normalize
 
 from odoo.addons.client_hub.controllers.magic_link import sanitize_redirect
 from odoo.addons.client_hub.models.client_hub_magic_link import hash_token
@@ -55,6 +56,16 @@ class MagicLinkFixtures:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return path, parts.path.rsplit("/", 1)[1]
+
+    def _sent_bodies(self, partner, model=None):
+        """Bodies of the e-mails sent to ``partner``'s address (as built for SMTP, under
+        `mock_mail_gateway`), optionally only those of documents of ``model``."""
+        address = partner.email_normalized
+        return [
+            mail["body"] for mail in self._mails
+            if address in [email_normalize(email) for email in mail["email_to"]]
+            and (not model or (mail.get("object_id") or "").endswith(f"-{model}"))
+        ]
 
 
 @tagged("post_install", "-at_install")
@@ -228,12 +239,17 @@ class TestMagicLinkHttp(MagicLinkFixtures, MailCase, HttpCase):
             self.env["client_hub.magic.link.request"]._cron_process_requests()
         mail = self._new_mails.filtered(lambda m: m.recipient_ids == self.client_a)
         self.assertEqual(len(mail), 1)
-        match = MAGIC_RE.search(str(mail.body_html))
-        self.assertTrue(match, "the e-mail carries a magic link")
-        self.assertFalse(mail.model, "the live link is not attached to the client's chatter")
+        self.assertFalse(mail.model, "the e-mail is not attached to the client's chatter")
+        self.assertNotIn("/client/magic/", str(mail.body_html) + str(mail.body),
+                         "the stored e-mail holds no live link")
+        bodies = self._sent_bodies(self.client_a)
+        self.assertEqual(len(bodies), 1)
+        match = MAGIC_RE.search(bodies[0])
+        self.assertTrue(match, "the e-mail sent to the client carries a magic link")
         path = f"/client/magic/{match.group(1)}"
         link = self.env["client_hub.magic.link"]._get_valid_link(match.group(1))
         self.assertEqual(link.purpose, "login")
+        self.assertEqual(link.create_ip, "127.0.0.1", "the link records where it was asked from")
 
         page = self._get(path)
         self.assertEqual(page.status_code, 200)
@@ -485,10 +501,10 @@ class TestMagicLinkHttp(MagicLinkFixtures, MailCase, HttpCase):
     # ------------------------------------------------------------------
     # magic link in document e-mails
     # ------------------------------------------------------------------
-    def _assert_magic_button(self, mails, partner, redirect):
-        mail = mails.filtered(lambda m: partner in m.recipient_ids)
-        self.assertEqual(len(mail), 1)
-        match = MAGIC_RE.search(str(mail.body_html))
+    def _assert_magic_button(self, partner, redirect, model):
+        bodies = self._sent_bodies(partner, model=model)
+        self.assertEqual(len(bodies), 1)
+        match = MAGIC_RE.search(bodies[0])
         self.assertTrue(match, "the client's button is a magic link")
         link = self.env["client_hub.magic.link"]._get_valid_link(match.group(1))
         self.assertEqual(link.partner_id, partner)
@@ -499,7 +515,7 @@ class TestMagicLinkHttp(MagicLinkFixtures, MailCase, HttpCase):
         with self.mock_mail_gateway():
             self.env["account.move.send"].with_user(self.staff)._generate_and_send_invoices(
                 self.invoice_a, sending_methods=["email"])
-        match = self._assert_magic_button(self._new_mails, self.client_a, self.invoice_a.access_url)
+        match = self._assert_magic_button(self.client_a, self.invoice_a.access_url, "account.move")
         # and it works: it opens the invoice, signed in
         path = f"/client/magic/{match.group(1)}{match.group(2).replace('&amp;', '&')}"
         page = self._get(path)
@@ -527,10 +543,8 @@ class TestMagicLinkHttp(MagicLinkFixtures, MailCase, HttpCase):
             payment.message_post(
                 body="Your receipt", partner_ids=self.client_a.ids,
                 message_type="comment", subtype_xmlid="mail.mt_comment")
-        order_mails = self._new_mails.filtered(lambda m: m.model == "sale.order")
-        self._assert_magic_button(order_mails, self.client_a, order.access_url)
-        receipt_mails = self._new_mails.filtered(lambda m: m.model == "account.payment")
-        self._assert_magic_button(receipt_mails, self.client_a, "/my/statement")
+        self._assert_magic_button(self.client_a, order.access_url, "sale.order")
+        self._assert_magic_button(self.client_a, "/my/statement", "account.payment")
 
     def test_staff_recipient_gets_no_magic_link(self):
         Link = self.env["client_hub.magic.link"]
@@ -549,7 +563,8 @@ class TestMagicLinkHttp(MagicLinkFixtures, MailCase, HttpCase):
         with self.mock_mail_gateway():
             self.client_a.with_user(self.staff).action_client_send_magic_link()
         self.assertEqual(len(self._new_mails), 1)
-        match = MAGIC_RE.search(str(self._new_mails.body_html))
+        self.assertNotIn("/client/magic/", str(self._new_mails.body_html), "the stored e-mail holds no live link")
+        match = MAGIC_RE.search(self._sent_bodies(self.client_a)[0])
         link = self.env["client_hub.magic.link"]._get_valid_link(match.group(1))
         self.assertEqual((link.partner_id, link.purpose), (self.client_a, "document"))
         self.assertEqual(self._sign_in(f"/client/magic/{match.group(1)}").status_code, 303)
