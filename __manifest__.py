@@ -25,7 +25,6 @@ Client Hub turns the contact record into a client-management hub:
         "portal",
         "account_payment",
         "payment_stripe",
-        "payment_demo",
         "mail",
         "base_vat",
     ],
@@ -62,7 +61,6 @@ Client Hub turns the contact record into a client-management hub:
         "demo/res_partner_demo.xml",
         "demo/res_partner_template_demo.xml",
         "demo/account_move_demo.xml",
-        "demo/payment_provider_demo.xml",
         "demo/client_hub_ticket_demo.xml",
     ],
     "assets": {

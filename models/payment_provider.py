@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import re
 import time
 
 from odoo import models
@@ -42,14 +43,18 @@ class PaymentProvider(models.Model):
                 timestamps.append(value)
             elif key == "v1":
                 signatures.append(value)
-        if len(timestamps) != 1 or not timestamps[0].isdigit() or not signatures:
+        # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "１２３".
+        if len(timestamps) != 1 or not re.fullmatch(r"[0-9]{1,12}", timestamps[0]) or not signatures:
             return False
         timestamp = int(timestamps[0])
         now = time.time() if now is None else now
         if abs(now - timestamp) > tolerance:
             return False
         signed_payload = b"%d." % timestamp + payload
-        expected = hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest()
-        # Compare against every entry (no early exit) so timing reveals nothing.
-        matches = [hmac.compare_digest(expected, signature) for signature in signatures]
+        expected = hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest().encode()
+        # Compare against every entry (no early exit) so timing reveals nothing; as bytes, since
+        # compare_digest refuses str with non-ASCII characters.
+        matches = [
+            hmac.compare_digest(expected, signature.encode("utf-8", "replace")) for signature in signatures
+        ]
         return any(matches)

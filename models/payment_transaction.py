@@ -14,8 +14,9 @@ class PaymentTransaction(models.Model):
     # ---- statement, payment (issue 6) ----
 
     def _process(self, provider_code, payment_data):
-        """Override of `payment` to serialise the processing of one transaction and to
-        post-process it as soon as it is confirmed.
+        """Override of `payment` to serialise the processing of one transaction, to refuse
+        Stripe data about another transaction's intent, and to post-process the transaction
+        as soon as it is confirmed.
 
         Stock Odoo leaves a confirmed transaction waiting for the customer's status page or
         for the post-processing cron: the invoices stay unpaid in the meantime. Locking the
@@ -27,9 +28,47 @@ class PaymentTransaction(models.Model):
         if not tx:
             return tx
         tx._client_hub_lock()
+        if not tx._client_hub_stripe_intent_is_own(payment_data):
+            return tx  # Refused and logged: the transaction and its invoices stay as they are.
         tx = super(PaymentTransaction, tx)._process(provider_code, payment_data)
         tx._client_hub_post_process_done()
         return tx
+
+    def _client_hub_stripe_intent_is_own(self, payment_data):
+        """Tell whether the Stripe intent in the payment data belongs to this transaction.
+
+        Stock Stripe accepts any intent whose amount and currency match, and its public return
+        route fetches whichever intent its URL names: a customer who paid once could replay
+        that intent on another transaction of the same total. Odoo creates each intent with
+        the reference of its transaction as description (a capture or a void, made by a child
+        transaction, receives the intent of its source), and one intent pays one transaction.
+        Both the return route and the webhook come through `_process`.
+
+        :param dict payment_data: The payment data built by the Stripe controller or request.
+        :return: Whether the data may update the transaction; a refusal is logged.
+        :rtype: bool
+        """
+        self.ensure_one()
+        if self.provider_code != "stripe" or self.operation == "refund":
+            return True  # Refunds carry a refund object, found by its own id.
+        intent = payment_data.get("setup_intent" if self.operation == "validation" else "payment_intent")
+        owner = self.source_transaction_id or self
+        intent_id = intent.get("id") if isinstance(intent, dict) else None
+        if not intent_id or intent.get("description") != owner.reference:
+            reason = "it was not created for this transaction"
+        # sudo: an intent used by any transaction, readable by the caller or not, is spent.
+        elif self.sudo().search_count([
+            ("provider_reference", "=", intent_id),
+            ("provider_code", "=", "stripe"),
+            ("id", "not in", (owner | owner.child_transaction_ids).ids),
+        ], limit=1):
+            reason = "another transaction already uses it"
+        else:
+            return True
+        _logger.warning(
+            "Refused the Stripe intent %s for transaction %s: %s.", intent_id, self.reference, reason,
+        )
+        return False
 
     def _client_hub_lock(self):
         """Lock the transactions' rows until the end of the database transaction."""

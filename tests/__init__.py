@@ -7,6 +7,7 @@ from . import test_rate_limits
 from . import test_client_templates
 from . import test_statement
 from . import test_stripe_webhook
+from . import test_payment_providers
 from . import test_ticket
 from . import test_ticket_portal
 from . import test_ticket_attachments

@@ -12,7 +12,13 @@ from odoo.tests.common import JsonRpcException
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.addons.client_hub.controllers.statement import ClientHubStatementPortal
 
-from .common_statement import StatementFixtures, StatementHttpMixin
+from .common_statement import (
+    StatementFixtures,
+    StatementHttpMixin,
+    StripeMockMixin,
+    stripe_event,
+    stripe_intent_id,
+)
 
 FAKE_STORED_PDF = b"%PDF-1.4 stored invoice pdf"
 FAKE_STORED_PDF_B64 = base64.b64encode(FAKE_STORED_PDF)
@@ -98,7 +104,9 @@ class TestStatementModel(StatementFixtures, TransactionCase):
         composer = self.env["mail.compose.message"].with_context(action["context"]).create({})
         composer.action_send_mail()
         message = self.alpha.message_ids[0]
-        self.assertIn("/client/magic/", message.body)
+        # the chatter keeps a stand-in: the live link is made in the client's copy only
+        self.assertIn("/client/login?client_hub_link=", message.body)
+        self.assertNotIn("/client/magic/", message.body)
         self.assertEqual(len(message.attachment_ids), 1)
         self.assertTrue(message.attachment_ids.name.startswith("Statement"))
         self.assertIn("billing@alpha.example.com", message.partner_ids.mapped("email"))
@@ -135,8 +143,8 @@ class TestStatementModel(StatementFixtures, TransactionCase):
                          self.inv_overdue.name.replace("/", "_") + ".pdf")
 
 
-class StatementPortalCase(StatementFixtures, StatementHttpMixin, HttpCase):
-    """The statement fixtures, browsed as Alice (client Alpha)."""
+class StatementPortalCase(StatementFixtures, StatementHttpMixin, StripeMockMixin, HttpCase):
+    """The statement fixtures, browsed as Alice (client Alpha), paying with a mocked Stripe."""
 
     @classmethod
     def setUpClass(cls):
@@ -146,6 +154,7 @@ class StatementPortalCase(StatementFixtures, StatementHttpMixin, HttpCase):
     def setUp(self):
         super().setUp()
         self.authenticate("ch_alice", "ch_alice")
+        self._start_stripe_mock()
 
 
 @tagged("post_install", "-at_install")
@@ -191,7 +200,7 @@ class TestStatementPortal(StatementPortalCase):
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
 
-    def test_pay_selected_with_demo_provider(self):
+    def test_pay_selected_with_stripe(self):
         invoices = self.inv_overdue | self.inv_current
         response = self._post("/my/statement/pay", invoices.ids, allow_redirects=True)
         self.assertEqual(response.status_code, 200)
@@ -200,17 +209,19 @@ class TestStatementPortal(StatementPortalCase):
         self.assertIn(route, response.text)
         self.assertIn('data-amount="300.0"', response.text)
 
-        processing = self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 300.0))
-        tx = self.env["payment.transaction"].sudo().search([("reference", "=", processing["reference"])])
+        tx = self._start_stripe_payment(invoices, 300.0)
         self.assertEqual(tx.invoice_ids, invoices)
         self.assertEqual(tx.amount, 300.0)
         self.assertEqual(tx.landing_route, "/my/statement")
-        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
-            "reference": tx.reference, "payment_details": "4242", "simulated_state": "done",
-        })
-        self.env.invalidate_all()
+        # The client pays on Stripe and comes back to the return URL.
+        intent_id = stripe_intent_id(tx.reference)
+        self._stripe_pay(intent_id)
+        response = self._stripe_return(tx, intent_id)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/payment/status"))
         # Paid straight away: no status page poll, no cron.
         self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.provider_reference, intent_id)
         self.assertTrue(tx.is_post_processed)
         self.assertEqual(invoices.mapped("payment_state"), ["paid", "paid"])
         self.assertEqual(tx.payment_id.amount, 300.0)
@@ -223,11 +234,10 @@ class TestStatementPortal(StatementPortalCase):
         route = "/my/statement/transaction/" + "-".join(str(i) for i in open_usd.sorted(
             lambda m: (m.invoice_date_due, m.id)).ids)
         self.assertIn(route, response.text)
-        processing = self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 320.0))
-        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
-            "reference": processing["reference"], "payment_details": "4242", "simulated_state": "done",
-        })
-        self.env.invalidate_all()
+        tx = self._start_stripe_payment(open_usd.sorted(lambda m: (m.invoice_date_due, m.id)), 320.0)
+        # Stripe tells the server through the signed webhook: paid at once.
+        self.assertEqual(self._send_webhook(stripe_event(tx)).status_code, 200)
+        self.assertEqual(tx.state, "done")
         self.assertEqual(set(open_usd.mapped("payment_state")), {"paid"})
         self.assertEqual(self.inv_eur.payment_state, "not_paid")
 
@@ -243,21 +253,20 @@ class TestStatementPortal(StatementPortalCase):
     def test_transaction_amount_must_match(self):
         route = f"/my/statement/transaction/{self.inv_overdue.id}"
         with self.assertRaises(JsonRpcException):
-            self.make_jsonrpc_request(route, self._transaction_params(self.provider_demo, self.pm_demo, 1.0))
+            self.make_jsonrpc_request(route, self._transaction_params(self.provider_stripe, self.pm_card, 1.0))
         self.assertFalse(self._transactions_of(self.inv_overdue))
+        self.assertNotIn(("POST", "payment_intents"), self.api_calls)
 
     def test_failed_and_cancelled_payments_leave_invoices_untouched(self):
         invoices = self.inv_overdue | self.inv_current
         before = [(m.payment_state, m.amount_residual) for m in invoices]
-        route = f"/my/statement/transaction/{self.inv_overdue.id}-{self.inv_current.id}"
-        for state in ("error", "cancel"):
-            with self.subTest(state=state):
-                params = self._transaction_params(self.provider_demo, self.pm_demo, 300.0)
-                processing = self.make_jsonrpc_request(route, params)
-                self.make_jsonrpc_request("/payment/demo/simulate_payment", {
-                    "reference": processing["reference"], "payment_details": "4242", "simulated_state": state,
-                })
-                self.env.invalidate_all()
+        for status, state in (("requires_payment_method", "error"), ("canceled", "cancel")):
+            with self.subTest(status=status):
+                tx = self._start_stripe_payment(invoices, 300.0)
+                intent_id = stripe_intent_id(tx.reference)
+                self._stripe_pay(intent_id, status=status)
+                self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+                self.assertEqual(tx.state, state)
                 self.assertEqual([(m.payment_state, m.amount_residual) for m in invoices], before)
                 self.assertFalse(self._transactions_of(invoices).payment_id)
 
@@ -366,14 +375,14 @@ class TestStatementIsolation(StatementPortalCase):
                 with self.assertRaises(JsonRpcException) as capture:
                     self.make_jsonrpc_request(
                         f"/my/statement/transaction/{selection}",
-                        self._transaction_params(self.provider_demo, self.pm_demo, 300.0),
+                        self._transaction_params(self.provider_stripe, self.pm_card, 300.0),
                     )
                 self.assertIn("ValidationError", str(capture.exception))
         self.assertFalse(self._transactions_of(self.inv_beta | self.inv_overdue))
 
     def test_transaction_route_refuses_forged_provider_and_validation(self):
         route = f"/my/statement/transaction/{self.inv_overdue.id}"
-        params = self._transaction_params(self.provider_demo, self.pm_demo, 100.0)
+        params = self._transaction_params(self.provider_stripe, self.pm_card, 100.0)
         with self.assertRaises(JsonRpcException):
             self.make_jsonrpc_request(route, dict(params, provider_id=99999999))
         with self.assertRaises(JsonRpcException):

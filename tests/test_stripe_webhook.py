@@ -1,26 +1,22 @@
 import time
 from unittest.mock import patch
 
+from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_stripe.controllers.main import StripeController
-
 from .common_statement import (
-    STRIPE_WEBHOOK_SECRET,
+    STRIPE_LOGGERS,
     StatementFixtures,
     StatementHttpMixin,
+    StripeMockMixin,
     stripe_event,
+    stripe_intent_id,
     stripe_signature,
 )
 
-WEBHOOK_LOGGERS = (
-    "odoo.addons.client_hub.controllers.stripe_webhook",
-    "odoo.addons.payment_stripe.controllers.main",
-    "odoo.addons.payment.models.payment_transaction",
-    "odoo.addons.payment_stripe.models.payment_transaction",
-)
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 @tagged("post_install", "-at_install")
@@ -58,6 +54,12 @@ class TestStripeSignature(StatementFixtures, TransactionCase):
             "garbage": "nonsense",
             "bad timestamp": f"t=abc,v1={sig}",
             "two timestamps": f"t={t},t={t + 1},v1={sig}",
+            # Unicode digits: str.isdigit() accepts them, int() refuses "²" and reads "１２３".
+            "superscript timestamp": f"t=²,v1={sig}",
+            "full-width timestamp": f"t={str(t).translate(FULL_WIDTH_DIGITS)},v1={sig}",
+            "non-ASCII signature": f"t={t},v1=é{sig[1:]}",
+            "empty values": "t=,v1=",
+            "only commas": ",,,",
         }
         for label, header in cases.items():
             with self.subTest(label):
@@ -77,9 +79,8 @@ class TestStripeSignature(StatementFixtures, TransactionCase):
         self.assertFalse(self._check(f"t={t},v1={sig}"))
 
 
-@tagged("post_install", "-at_install")
-class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase):
-    """Pay from the statement with Stripe, its HTTP API mocked at `_send_api_request`."""
+class StripeStatementCase(StatementFixtures, StatementHttpMixin, StripeMockMixin, HttpCase):
+    """Alice (client Alpha) pays from the statement with Stripe, its API mocked."""
 
     @classmethod
     def setUpClass(cls):
@@ -90,47 +91,12 @@ class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase
     def setUp(self):
         super().setUp()
         self.authenticate("ch_alice", "ch_alice")
-        self.api_calls = []
-        patcher = patch.object(
-            self.env.registry["payment.provider"], "_send_api_request", autospec=True,
-            side_effect=self._fake_stripe_api,
-        )
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
-    def _fake_stripe_api(self, provider, method, endpoint, **kwargs):
-        self.api_calls.append((method, endpoint))
-        if endpoint == "customers":
-            return {"id": "cus_client_hub"}
-        if endpoint == "payment_intents":
-            return {
-                "id": "pi_client_hub",
-                "client_secret": "pi_client_hub_secret_x",
-                "status": "requires_payment_method",
-                "amount": kwargs["data"]["amount"],
-                "currency": kwargs["data"]["currency"],
-            }
-        raise AssertionError(f"unexpected Stripe call {method} {endpoint}")
+        self._start_stripe_mock()
 
     def _start_payment(self):
-        route = f"/my/statement/transaction/{self.inv_overdue.id}-{self.inv_current.id}"
-        params = self._transaction_params(self.provider_stripe, self.pm_card, 300.0)
-        processing = self.make_jsonrpc_request(route, params)
-        self.assertEqual(processing["client_secret"], "pi_client_hub_secret_x")
+        tx = self._start_stripe_payment(self.invoices, 300.0)
         self.assertIn(("POST", "payment_intents"), self.api_calls)
-        return self.env["payment.transaction"].sudo().search([("reference", "=", processing["reference"])])
-
-    def _send_webhook(self, payload, header=None, secret=STRIPE_WEBHOOK_SECRET, timestamp=None):
-        if header is None:
-            t, sig = stripe_signature(payload, secret=secret, timestamp=timestamp)
-            header = f"t={t},v1={sig}"
-        headers = {"Content-Type": "application/json"}
-        if header:
-            headers["Stripe-Signature"] = header
-        with mute_logger(*WEBHOOK_LOGGERS):
-            response = self.url_open(StripeController._webhook_url, data=payload, headers=headers)
-        self.env.invalidate_all()
-        return response
+        return tx
 
     def _assert_untouched(self, tx):
         self.assertEqual(tx.state, "draft")
@@ -140,6 +106,11 @@ class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase
 
     def _payments_of(self, tx):
         return self.env["account.payment"].sudo().search([("payment_transaction_id", "=", tx.id)])
+
+
+@tagged("post_install", "-at_install")
+class TestStripeStatementPayment(StripeStatementCase):
+    """Pay from the statement with Stripe, its HTTP API mocked at `_send_api_request`."""
 
     def test_signed_webhook_pays_at_once(self):
         tx = self._start_payment()
@@ -179,10 +150,13 @@ class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase
         tx = self._start_payment()
         data = {
             "reference": tx.reference,
-            "payment_intent": {"id": "pi_client_hub", "status": "succeeded", "amount": 30000, "currency": "usd"},
+            "payment_intent": {
+                "id": stripe_intent_id(tx.reference), "description": tx.reference,
+                "status": "succeeded", "amount": 30000, "currency": "usd",
+            },
             "payment_method": {"type": "card", "card": {"brand": "visa"}},
         }
-        with mute_logger(*WEBHOOK_LOGGERS):
+        with mute_logger(*STRIPE_LOGGERS):
             tx._process("stripe", dict(data))
             tx._process("stripe", dict(data))
             self.env["payment.transaction"]._process("stripe", dict(data))
@@ -212,6 +186,39 @@ class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase
                     response = self._send_webhook(payload, header=header)
                 self.assertEqual(response.status_code, 403)
                 self._assert_untouched(tx)
+
+    def test_malformed_signature_headers_refused_not_crashing(self):
+        """Whatever the Stripe-Signature header holds, the answer is 403, never a 500."""
+        tx = self._start_payment()
+        payload = stripe_event(tx)
+        now = int(time.time())
+        # Header values travel as bytes, read as Latin-1 by the server: each header is sent both
+        # as Latin-1 (the server reads back "²", "é") and as UTF-8 (it reads other characters).
+        headers = [
+            "t=²,v1=zz",
+            "t=1,v1=é",
+            f"t={now},v1=é",  # a fresh timestamp: the signature comparison is reached
+            f"t={now},v1={'é' * 64}",
+            "t=１２３,v1=ab",
+            f"t={str(now).translate(FULL_WIDTH_DIGITS)},v1=ab",
+            ",,,",
+            "t=,v1=",
+            f"t={now},v1=",
+        ]
+        for header in headers:
+            for encoding in ("latin-1", "utf-8"):
+                try:
+                    raw = header.encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                with self.subTest(header=header, encoding=encoding):
+                    response = self._send_webhook(payload, header=raw)
+                    self.assertEqual(response.status_code, 403)
+                    self._assert_untouched(tx)
+        with self.subTest(header="empty"):
+            response = self._send_webhook(payload, header="")
+            self.assertEqual(response.status_code, 403)
+            self._assert_untouched(tx)
 
     def test_webhook_refused_without_secret(self):
         tx = self._start_payment()
@@ -269,3 +276,91 @@ class TestStripeStatementPayment(StatementFixtures, StatementHttpMixin, HttpCase
                 self._transaction_params(self.provider_stripe, self.pm_card, 100.0),
             )
         self.assertNotIn(("POST", "payment_intents"), self.api_calls)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeIntentOwnership(StripeStatementCase):
+    """A PaymentIntent pays the one transaction it was created for.
+
+    Alice paid the selection `invoices` (300.00) once; her second selection `others` (a
+    330.00 invoice and the 30.00 credit note) has the same total. Replaying the first
+    intent on the second transaction, by the return URL or by a webhook, must pay nothing.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inv_match = cls._make_move(cls.alpha, 330.0, due_in=15)
+        cls.others = cls.inv_match | cls.refund
+
+    def _state_of(self, moves):
+        return [(m.state, m.payment_state, m.amount_residual) for m in moves]
+
+    def _pay_first_selection(self):
+        tx = self._start_payment()
+        intent_id = stripe_intent_id(tx.reference)
+        self._stripe_pay(intent_id)
+        self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(self.invoices.mapped("payment_state"), ["paid", "paid"])
+        return tx, intent_id
+
+    def _assert_unpaid(self, tx, before):
+        self.assertNotEqual(tx.state, "done")
+        self.assertFalse(tx.payment_id)
+        self.assertFalse(self._payments_of(tx))
+        self.assertEqual(self._state_of(self.others), before)
+
+    def test_used_intent_replayed_on_another_selection_pays_nothing(self):
+        _tx, used_intent = self._pay_first_selection()
+        tx = self._start_stripe_payment(self.others, 300.0)
+        before = self._state_of(self.others)
+        with self.assertLogs("odoo.addons.client_hub.models.payment_transaction", "WARNING") as logs:
+            # The return URL names the paid intent: the server fetches it from Stripe.
+            self.assertEqual(self._stripe_return(tx, used_intent).status_code, 303)
+            self._assert_unpaid(tx, before)
+            # A signed event for this transaction carrying the paid intent.
+            payload = stripe_event(tx, intent_id=used_intent)
+            self.assertEqual(self._send_webhook(payload).status_code, 200)
+            self._assert_unpaid(tx, before)
+        self.assertEqual(len(logs.records), 2)
+        self.assertIn(used_intent, logs.output[0])
+        self.assertNotEqual(tx.provider_reference, used_intent)
+
+    def test_intent_of_another_reference_pays_nothing(self):
+        tx = self._start_stripe_payment(self.others, 300.0)
+        before = self._state_of(self.others)
+        for label, description in (("another reference", "INV/2099/99999"), ("no description", None)):
+            with self.subTest(label):
+                intent_id = f"pi_foreign_{len(self.stripe_intents)}"
+                self._stripe_add_intent(intent_id, description, 30000, status="succeeded")
+                self._stripe_pay(intent_id)
+                with self.assertLogs("odoo.addons.client_hub.models.payment_transaction", "WARNING"):
+                    self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+                    self._assert_unpaid(tx, before)
+
+    def test_own_intent_still_pays(self):
+        _tx, _used_intent = self._pay_first_selection()
+        tx = self._start_stripe_payment(self.others, 300.0)
+        intent_id = stripe_intent_id(tx.reference)
+        self._stripe_pay(intent_id)
+        self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.provider_reference, intent_id)
+        # Stripe's own event about the same intent arrives afterwards: accepted, paid once.
+        self.assertEqual(self._send_webhook(stripe_event(tx)).status_code, 200)
+        self.assertEqual(len(self._payments_of(tx)), 1)
+        self.assertEqual(self.others.mapped("payment_state"), ["paid", "paid"])
+
+    def test_capture_of_an_authorized_payment_still_pays(self):
+        """A capture is made by a child transaction with its source's intent: still accepted."""
+        self.provider_stripe.write({"payment_method_ids": [Command.set(self.pm_card.ids)], "capture_manually": True})
+        tx = self._start_payment()
+        intent_id = stripe_intent_id(tx.reference)
+        self._stripe_pay(intent_id, status="requires_capture")
+        self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+        self.assertEqual(tx.state, "authorized")
+        capture_tx = tx._capture()
+        self.assertEqual(capture_tx.source_transaction_id, tx)
+        self.assertEqual(capture_tx.state, "done")
+        self.assertEqual(capture_tx.provider_reference, intent_id)

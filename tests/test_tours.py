@@ -16,7 +16,8 @@ STORED_PDF = b"%PDF-1.4 invoice sent to the client"
 @tagged("post_install", "-at_install")
 class TestTours(AccountTestInvoicingCommon, HttpCase):
     """What clients and staff click through, end to end in a browser (tours in
-    static/tests/tours/client_hub_*_tour.js). The portal ticket tour is in test_ticket_portal."""
+    static/tests/tours/client_hub_*_tour.js). The portal ticket tour is in test_ticket_portal, the
+    pay tour (Demo provider) in test_tours_demo_payment."""
 
     @classmethod
     def setUpClass(cls):
@@ -53,14 +54,6 @@ class TestTours(AccountTestInvoicingCommon, HttpCase):
 
         cls.product = env["product.product"].create({
             "name": "Tour Audit", "list_price": 500.0, "type": "service", "taxes_id": [Command.clear()],
-        })
-
-        # The demo provider of the test company alone, paying into its bank journal.
-        providers = env["payment.provider"].sudo().search([("company_id", "=", company.id)])
-        providers.filtered(lambda p: p.code != "demo").state = "disabled"
-        cls.provider = providers.filtered(lambda p: p.code == "demo")
-        cls.provider.write({
-            "state": "test", "is_published": True, "journal_id": cls.company_data["default_journal_bank"].id,
         })
 
     @classmethod
@@ -101,18 +94,6 @@ class TestTours(AccountTestInvoicingCommon, HttpCase):
         # The link signed the client in as its own portal user, without a password.
         self.hana.invalidate_recordset(["login_date"])
         self.assertTrue(self.hana.login_date)
-
-    def test_portal_pay_selected_invoices(self):
-        """Statement -> tick two invoices -> demo provider -> both paid, nothing else."""
-        self.start_tour("/my/statement", "client_hub_portal_pay_tour", login=self.hana.login)
-        self.assertEqual((self.inv_overdue | self.inv_current).mapped("payment_state"), ["paid", "paid"])
-        self.assertEqual(self.inv_later.payment_state, "not_paid")
-        self.assertEqual(self.inv_other.payment_state, "not_paid")
-        tx = self.env["payment.transaction"].sudo().search([("invoice_ids", "in", self.inv_overdue.ids)])
-        self.assertRecordValues(tx, [{
-            "state": "done", "amount": 370.0, "provider_id": self.provider.id, "partner_id": self.hana.partner_id.id,
-        }])
-        self.assertEqual(tx.invoice_ids, self.inv_overdue | self.inv_current)
 
     # ------------------------------------------------------------------
     # Backend

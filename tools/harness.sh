@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # client_hub development harness: `make run` and `make test` both come here.
 #
-#   tools/harness.sh run    serve the demo database on http://localhost:8069
-#   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo
+#   tools/harness.sh run    serve the demo database on http://localhost:8069 (with payment_demo)
+#   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo, and
+#                           install/upgrade/uninstall of a database set up like the demo, where
+#                           the demo payment tour runs
 #
 # Odoo is found, in this order: $ODOO_SRC (an Odoo 19.0 source tree), an `odoo` importable by
 # the Python in use, a shallow clone of the official 19.0 branch into the state folder (~/.cache/client_hub/<id>/odoo).
@@ -187,24 +189,45 @@ module_hash() {  # changes whenever a file Odoo loads from the module changes
 }
 
 cmd_run() {
-    local hash_file="$BUILD/$DEMO_DB.module-hash" hash
+    local hash_file="$BUILD/$DEMO_DB.module-hash" hash changed=0
     hash=$(module_hash)
+    # The demo pays with Odoo's Demo provider: payment_demo is installed here, never required by
+    # client_hub (a published Demo provider settles invoices without money).
     if ! db_has_module "$DEMO_DB" client_hub; then
         # an existing database is never dropped: client_hub is installed into it
-        say "installing client_hub into $DEMO_DB, with demo data if the database is new (about two minutes)"
-        odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i client_hub --with-demo --stop-after-init \
+        say "installing client_hub and payment_demo into $DEMO_DB, with demo data if the database is new (about two minutes)"
+        odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i client_hub,payment_demo --with-demo --stop-after-init \
             || die "installing client_hub into $DEMO_DB failed (log above)"
-    elif [ "$(cat "$hash_file" 2>/dev/null)" != "$hash" ] || [ "${UPDATE:-0}" = 1 ]; then
-        say "the module changed since $DEMO_DB was last served: upgrading it"
-        odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init \
-            || die "upgrading client_hub in $DEMO_DB failed (log above)"
+        changed=1
     else
-        say "reusing the demo database $DEMO_DB (dropdb $DEMO_DB to start over)"
+        if ! db_has_module "$DEMO_DB" payment_demo; then
+            say "installing payment_demo into $DEMO_DB (the demo pays with Odoo's Demo provider)"
+            odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i payment_demo --stop-after-init \
+                || die "installing payment_demo into $DEMO_DB failed (log above)"
+            changed=1
+        fi
+        if [ "$(cat "$hash_file" 2>/dev/null)" != "$hash" ] || [ "${UPDATE:-0}" = 1 ]; then
+            say "the module changed since $DEMO_DB was last served: upgrading it"
+            odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -u client_hub --stop-after-init \
+                || die "upgrading client_hub in $DEMO_DB failed (log above)"
+            changed=1
+        elif [ $changed = 0 ]; then
+            say "reusing the demo database $DEMO_DB (dropdb $DEMO_DB to start over)"
+        fi
+    fi
+    if [ $changed = 1 ]; then
+        demo_payment_provider "$DEMO_DB" "$BUILD/run.log" || die "setting up the Demo payment provider in $DEMO_DB failed (log above)"
     fi
     echo "$hash" > "$hash_file"
     odoo_bin shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
     say "serving http://localhost:$HTTP_PORT  (Ctrl-C to stop)"
     odoo_bin -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" --log-level=warn
+}
+
+# db, log-file: make Odoo's Demo provider pay the statement in db (payment_demo installed there)
+demo_payment_provider() {
+    odoo_bin shell -c "$CONF" -d "$1" --no-http --log-level=warn <"$ROOT/tools/demo_payment_provider.py" >"$2" 2>&1 \
+        || { cat "$2" >&2; return 1; }
 }
 
 odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL line in its log
@@ -213,22 +236,42 @@ odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL li
     if grep -E "^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) " "$log" >&2; then return 1; fi
 }
 
-# Install with demo data, upgrade, uninstall: on a database with data, all three must be clean.
-lifecycle_check() {
-    local db="${TEST_DB}_lifecycle" log="$BUILD/lifecycle.log"
+# Install like the demo (demo data, payment_demo and its provider set up), upgrade; the demo payment
+# tour then runs on that database, and last the uninstall: on a database with data, all must be clean.
+LIFECYCLE_DB="${TEST_DB}_lifecycle"
+DEMO_TOUR_TESTS=client_hub/tests/test_tours_demo_payment.py
+
+lifecycle_install() {
+    local db=$LIFECYCLE_DB log="$BUILD/lifecycle.log"
+    rm -f "$log"*
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
-    odoo_step "$log.install" -c "$CONF" -d "$db" -i client_hub --with-demo --stop-after-init \
-        && db_has_module "$db" client_hub \
-        && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init \
-        && odoo_bin shell -c "$CONF" -d "$db" --no-http --log-level=warn <"$ROOT/tools/lifecycle.py" >"$log" 2>&1 \
+    rm -rf "$BUILD/data/filestore/$db"
+    odoo_step "$log.install" -c "$CONF" -d "$db" -i client_hub,payment_demo --with-demo --stop-after-init \
+        && db_has_module "$db" client_hub && db_has_module "$db" payment_demo \
+        && demo_payment_provider "$db" "$log.provider" \
+        && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init
+}
+
+lifecycle_uninstall() {
+    local log="$BUILD/lifecycle.log"
+    odoo_bin shell -c "$CONF" -d "$LIFECYCLE_DB" --no-http --log-level=warn <"$ROOT/tools/lifecycle.py" >"$log" 2>&1 \
         && grep -q "uninstall clean" "$log"
+}
+
+# db, log-file, pytest arguments...: one pytest-odoo run with the HTTP server on. Two such runs
+# must never overlap: they would serve on the same port.
+run_pytest() {
+    local db=$1 log=$2; shift 2
+    (cd "$BUILD/addons" && PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest \
+        -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$db" --odoo-http \
+        --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} "$@") | tee "$log"
 }
 
 cmd_test() {
     ensure_tools
-    local rc=0
-    say "install (with demo data), upgrade and uninstall check, in the background"
-    lifecycle_check & local lifecycle_pid=$!
+    local rc=0 lifecycle_ok=0
+    say "install like the demo (demo data, payment_demo) and upgrade, in the background"
+    lifecycle_install & local lifecycle_pid=$!
     say "creating a fresh test database $TEST_DB and installing client_hub"
     dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
     rm -rf "$BUILD/data/filestore/$TEST_DB"
@@ -239,23 +282,43 @@ cmd_test() {
     say "linting: pylint-odoo (OCA mandatory checks)"
     (cd "$BUILD/addons" && "$PYTHON" -m pylint --rcfile="$ROOT/.pylintrc-mandatory" client_hub) || rc=1
     if wait $lifecycle_pid; then
-        say "install with demo data, upgrade and uninstall: clean"
+        lifecycle_ok=1
+        say "install with demo data and payment_demo, upgrade: clean"
     else
-        say "install/upgrade/uninstall check FAILED: see $BUILD/lifecycle.log*"
+        say "install/upgrade check FAILED: see $BUILD/lifecycle.log*"
         tail -n 30 "$BUILD"/lifecycle.log* >&2 || true
         rc=1
     fi
     [ $rc = 0 ] || say "failures above; running the tests anyway"
     say "running the module's tests (pytest-odoo, HTTP server on: HttpCase tests and tours run)"
-    local prc=0
-    (cd "$BUILD/addons" && PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest \
-        -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$TEST_DB" --odoo-http \
-        --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} client_hub/tests) | tee "$BUILD/pytest.log" \
-        || prc=$?
-    [ $prc = 0 ] || rc=1
+    run_pytest "$TEST_DB" "$BUILD/pytest.log" --ignore="$DEMO_TOUR_TESTS" client_hub/tests || rc=1
+    local logs=("$BUILD/pytest.log")
+    if [ $lifecycle_ok = 1 ]; then
+        # payment_demo is installed in the lifecycle database only: its tour runs there, after
+        # the main run (never at the same time) and before the uninstall check.
+        say "running the demo payment tour on $LIFECYCLE_DB (payment_demo is installed there only)"
+        local drc=0
+        run_pytest "$LIFECYCLE_DB" "$BUILD/pytest-demo-payment.log" "$DEMO_TOUR_TESTS" || drc=$?
+        # 5: no test collected, fine only when PYTEST_ARGS narrowed the run on purpose.
+        if [ $drc != 0 ] && { [ $drc != 5 ] || [ -z "${PYTEST_ARGS:-}" ]; }; then rc=1; fi
+        logs+=("$BUILD/pytest-demo-payment.log")
+        if grep -E "^SKIPPED" "$BUILD/pytest-demo-payment.log" >/dev/null; then
+            say "the demo payment tour was skipped on $LIFECYCLE_DB (see the SKIPPED lines above): failing"
+            rc=1
+        fi
+        if lifecycle_uninstall; then
+            say "uninstall from a database with data: clean"
+        else
+            say "uninstall check FAILED: see $BUILD/lifecycle.log"
+            tail -n 30 "$BUILD/lifecycle.log" >&2 || true
+            rc=1
+        fi
+    else
+        say "demo payment tour and uninstall check not run: $LIFECYCLE_DB could not be installed"
+    fi
     # HttpCase tests and tours are skipped, not failed, without --odoo-http, Chromium or
     # websocket-client: treat any such skip as a failure.
-    if grep -E "^SKIPPED.*(odoo-http|[Cc]hrome|websocket|browser)" "$BUILD/pytest.log" >/dev/null; then
+    if cat "${logs[@]}" | grep -E "^SKIPPED.*(odoo-http|[Cc]hrome|websocket|browser)" >/dev/null; then
         say "some HTTP/browser tests were skipped (see the SKIPPED lines above): failing"
         rc=1
     fi
