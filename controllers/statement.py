@@ -1,3 +1,4 @@
+import math
 import re
 
 from werkzeug.urls import url_encode
@@ -12,6 +13,9 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 MAX_RECORD_ID = 2**31 - 1  # PostgreSQL integer
 ERROR_SESSION_KEY = "client_hub_statement_error"
+# Far beyond any amount due; keeps the rounding arithmetic of `compare_amounts` finite.
+MAX_PAYMENT_AMOUNT = 1e15
+PAYMENT_FLOWS = ("direct", "redirect", "token")
 
 
 def parse_record_ids(raw_values):
@@ -28,6 +32,16 @@ def parse_record_ids(raw_values):
             return None
         ids.append(int(raw))
     return list(dict.fromkeys(ids))
+
+
+def parse_record_id(raw_value):
+    """Return the one id given, or None if it is not a plain positive database id.
+
+    :param raw_value: The value received (a string, or any JSON value).
+    :rtype: int|None
+    """
+    ids = parse_record_ids([raw_value])
+    return ids[0] if ids else None
 
 
 class ClientHubStatementPortal(PortalAccount):
@@ -83,6 +97,39 @@ class ClientHubStatementPortal(PortalAccount):
     def _client_statement_form_ids(self):
         return request.httprequest.form.getlist("invoice_ids")
 
+    def _client_statement_payment_option(self, provider_id, kwargs, partner, currency):
+        """Check the payment option posted with a statement payment against those the payment
+        form offers for the provider: a payment flow, and either one of the provider's
+        compatible payment methods (direct and redirect flows) or one of the client's saved
+        tokens of that provider (token flow). Stock `_create_transaction` trusts them.
+
+        :param int provider_id: The provider chosen, already checked to be available.
+        :param dict kwargs: The transaction route's parameters.
+        :param partner: The paying partner, as a `res.partner` record.
+        :param currency: The currency of the selection, as a `res.currency` record.
+        :return: The checked `flow`, `payment_method_id` and `token_id`.
+        :rtype: dict
+        :raise ValidationError: If the option is not one the form offers.
+        """
+        flow = kwargs.get("flow")
+        if not isinstance(flow, str) or flow not in PAYMENT_FLOWS:
+            raise ValidationError(request.env._("This payment flow is not supported. Reload the page and try again."))
+        if flow == "token":
+            token_id = parse_record_id(kwargs.get("token_id"))
+            # sudo: lists the client's own tokens of this provider, as the payment form does.
+            tokens_sudo = request.env["payment.token"].sudo()._get_available_tokens([provider_id], partner.id)
+            if token_id not in tokens_sudo.ids:
+                raise ValidationError(request.env._("This saved payment method is not available."))
+            return {"provider_id": provider_id, "flow": flow, "token_id": token_id, "payment_method_id": None}
+        payment_method_id = parse_record_id(kwargs.get("payment_method_id"))
+        # sudo: payment methods are configuration the portal user cannot read; this only lists them.
+        methods_sudo = request.env["payment.method"].sudo()._get_compatible_payment_methods(
+            [provider_id], partner.id, currency_id=currency.id,
+        )
+        if payment_method_id not in methods_sudo.ids:
+            raise ValidationError(request.env._("This payment method is not available."))
+        return {"provider_id": provider_id, "flow": flow, "payment_method_id": payment_method_id, "token_id": None}
+
     # ------------------------------------------------------------------
     # Routes
     # ------------------------------------------------------------------
@@ -96,6 +143,10 @@ class ClientHubStatementPortal(PortalAccount):
         Move = request.env["account.move"]
         if not Move.has_access("read"):
             return request.redirect("/my")
+        if not isinstance(page, int):
+            # ?page=... in the query string: anything but a page number shows the first page
+            # (the stock pager's `isdigit()` lets '²' through to `int()`)
+            page = parse_record_id(page) or 1
         domain = partner._get_client_statement_domain()
         pager = portal_pager(
             url="/my/statement",
@@ -182,9 +233,14 @@ class ClientHubStatementPortal(PortalAccount):
         providers_sudo = request.env["payment.provider"].sudo()._get_compatible_providers(
             company.id, partner.id, due, currency_id=currency.id,
         )
-        if self._cast_as_int(kwargs.get("provider_id")) not in providers_sudo.ids:
+        provider_id = parse_record_id(kwargs.get("provider_id"))
+        if provider_id not in providers_sudo.ids:
             raise ValidationError(request.env._("This payment method is not available."))
-        if amount is None or currency.compare_amounts(self._cast_as_float(amount) or 0.0, due) != 0:
+        kwargs.update(self._client_statement_payment_option(provider_id, kwargs, partner, currency))
+        amount = self._cast_as_float(amount)
+        if amount is None or not math.isfinite(amount) or abs(amount) >= MAX_PAYMENT_AMOUNT:
+            raise ValidationError(request.env._("The amount to pay is invalid. Reload the page and try again."))
+        if currency.compare_amounts(amount, due) != 0:
             raise ValidationError(request.env._(
                 "The amount due has changed since this page was loaded. Reload the page and try again."
             ))

@@ -20,3 +20,4 @@ from . import client_hub_ticket_attachment
 from . import ir_attachment
 from . import ir_binary
 from . import mail_mail
+from . import ir_http

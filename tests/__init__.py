@@ -13,3 +13,5 @@ from . import test_ticket_portal
 from . import test_ticket_attachments
 from . import test_tours
 from . import test_i18n
+from . import test_route_fuzz
+from . import test_malformed_input
