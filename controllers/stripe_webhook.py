@@ -1,7 +1,8 @@
 import logging
 
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden
 
+from odoo import http
 from odoo.http import request
 
 from odoo.addons.payment_stripe.controllers.main import StripeController
@@ -11,7 +12,24 @@ _logger = logging.getLogger(__name__)
 
 class ClientHubStripeController(StripeController):
 
-    # ---- statement, payment (issue 6) ----
+    @http.route()
+    def stripe_webhook(self):
+        """Override of `payment_stripe` to answer 400, not 500, to a body that is not a
+        Stripe event: stock reads ``event['type']`` and ``event['data']['object']['id']``
+        from whatever JSON arrives, before any signature is checked.
+
+        :raise BadRequest: If the body is not a JSON object shaped like a Stripe event.
+        """
+        try:
+            event = request.get_json_data()
+        except ValueError:
+            raise BadRequest("The body is not JSON.") from None
+        stripe_object = event.get("data", {}).get("object") \
+            if isinstance(event, dict) and isinstance(event.get("data"), dict) else None
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str) \
+                or not isinstance(stripe_object, dict) or not isinstance(stripe_object.get("id"), str):
+            raise BadRequest("The body is not a Stripe event.")
+        return super().stripe_webhook()
 
     def _verify_signature(self, tx_sudo):
         """Override of `payment_stripe` to refuse every event that is not provably from Stripe.

@@ -220,6 +220,26 @@ class TestStripeStatementPayment(StripeStatementCase):
             self.assertEqual(response.status_code, 403)
             self._assert_untouched(tx)
 
+    def test_malformed_bodies_refused_not_crashing(self):
+        """A body that is not a Stripe event is a 400, never a 500, and pays nothing."""
+        tx = self._start_payment()
+        bodies = [
+            b"not json", b"\xff\xfe", b"", b"[]", b"null", b"42", b"{}",
+            b'{"type": "payment_intent.succeeded"}',
+            b'{"type": "payment_intent.succeeded", "data": []}',
+            b'{"type": "payment_intent.succeeded", "data": {"object": "pi_1"}}',
+            b'{"type": "payment_intent.succeeded", "data": {"object": {"description": "x"}}}',
+            b'{"type": 1, "data": {"object": {"id": "pi_1"}}}',
+        ]
+        for body in bodies:
+            with self.subTest(body=body):
+                response = self._send_webhook(body)
+                self.assertEqual(response.status_code, 400)
+                self._assert_untouched(tx)
+        # Control: the genuine event still pays.
+        self.assertEqual(self._send_webhook(stripe_event(tx)).status_code, 200)
+        self.assertEqual(tx.state, "done")
+
     def test_webhook_refused_without_secret(self):
         tx = self._start_payment()
         self.provider_stripe.stripe_webhook_secret = False

@@ -22,5 +22,6 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         """Override of `base` to rebuild the figures buckets of the merged partners from
         their documents once these point to the destination: its figures are exact, and
         the merged partners keep no rows."""
-        super()._update_foreign_keys(src_partners, dst_partner)
+        res = super()._update_foreign_keys(src_partners, dst_partner)
         self.env["account.move"]._client_hub_rebuild_figures_buckets((src_partners | dst_partner).ids)
+        return res
