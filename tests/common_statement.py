@@ -225,7 +225,7 @@ class StripeMockMixin:
         if header:
             headers["Stripe-Signature"] = header
         with mute_logger(*STRIPE_LOGGERS):
-            response = self.url_open(StripeController._webhook_url, data=payload, headers=headers)
+            response = self.url_open(StripeController._webhook_url, data=payload, headers=headers, method="POST")
         self.env.invalidate_all()
         return response
 

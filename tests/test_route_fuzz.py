@@ -16,6 +16,7 @@ from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.client_hub.models.client_hub_rate_limit import DEFAULT_LIMITS
+from odoo.addons.payment_stripe.controllers.main import StripeController
 
 from .common_statement import StatementFixtures, StatementHttpMixin
 
@@ -168,6 +169,10 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
             if controller is None:
                 continue
             name = method.__name__
+            if rule.rule == StripeController._webhook_url:
+                # Its input is a signed Stripe event body, not parameters: malformed bodies and
+                # signatures are sent in test_stripe_webhook.
+                continue
             if any(name in vars(cls) and cls.__module__.startswith(MODULE_PREFIX)
                    for cls in type(controller).__mro__):
                 rules.append(rule)
