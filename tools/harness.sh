@@ -2,9 +2,10 @@
 # client_hub development harness: `make run` and `make test` both come here.
 #
 #   tools/harness.sh run    serve the demo database on http://localhost:8069 (with payment_demo)
-#   tools/harness.sh test   fresh test database, module tests (pytest-odoo), ruff, pylint-odoo, and
-#                           install/upgrade/uninstall of a database set up like the demo, where
-#                           the demo payment tour runs
+#   tools/harness.sh test   fresh test database, module tests (pytest-odoo), pre-commit's checks
+#                           (.pre-commit-config.yaml), install/upgrade/uninstall of a database set
+#                           up like the demo, where the demo payment tour runs, and an upgrade from
+#                           the module of tools/UPGRADE_BASE that must keep a database's data
 #   tools/harness.sh env    `export` lines for the PostgreSQL, configuration and PATH it uses
 #                           (eval "$(bash tools/harness.sh env)")
 #
@@ -266,8 +267,9 @@ ensure_tools() {
     local missing=()
     "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=(pytest-odoo)
     "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)   # tours need it
-    "$PYTHON" -m ruff --version >/dev/null 2>&1 || missing+=(ruff)
-    "$PYTHON" -c 'import pylint_odoo' 2>/dev/null || missing+=(pylint-odoo)
+    # the linters: pre-commit installs each hook's tool (ruff, pylint-odoo, OCA's checks) from
+    # PyPI into an environment of its own, at the version .pre-commit-config.yaml pins
+    "$PYTHON" -m pre_commit --version >/dev/null 2>&1 || missing+=(pre-commit)
     # Debian packages: Chromium runs the tours, wkhtmltopdf renders the PDFs (when no patched
     # one could be installed above).
     local debs=()
@@ -460,26 +462,83 @@ run_pytest() {
         --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" -rs ${PYTEST_ARGS:-} "$@") | tee "$log"
 }
 
+# The hooks of .pre-commit-config.yaml on every file of the work tree, tracked or new (not
+# ignored): in a fresh clone, what `pre-commit run --all-files` checks. Hooks that fix (ruff,
+# ruff-format, whitespace) rewrite the files they report. pre-commit needs a Git work tree.
+run_pre_commit() {
+    if [ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$ROOT" && pwd -P)" ]; then
+        say "pre-commit needs a Git work tree whose top is $ROOT (a clone of the repository): not checked"
+        return 1
+    fi
+    # a hook's fixes shown as a diff, as in CI; not over changes of one's own yet to commit
+    local show_diff=()
+    git -C "$ROOT" diff --quiet 2>/dev/null && show_diff=(--show-diff-on-failure)
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+        | xargs -0 "$PYTHON" -m pre_commit run "${show_diff[@]}" --files) && return
+    say "pre-commit failed (see above); where a hook says it modified files, it fixed them: review with git diff"
+    return 1
+}
+
+# Upgrade from the module of an earlier commit (tools/UPGRADE_BASE): install that module into a
+# database without demo data, add data (tools/upgrade_check.py), take a snapshot, upgrade to
+# this work tree's module and compare: figures, templates, links and tickets must be unchanged,
+# and neither the install nor the upgrade may log an ERROR. Runs without network.
+UPGRADE_DB="${TEST_DB}_upgrade"
+
+upgrade_check() {
+    local db=$UPGRADE_DB log="$BUILD/upgrade.log" earlier="$BUILD/upgrade-base" base odoo_addons=""
+    base=$(tr -d '[:space:]' <"$ROOT/tools/UPGRADE_BASE")
+    rm -f "$log"*
+    if ! git -C "$ROOT" cat-file -e "$base^{commit}" 2>/dev/null; then
+        echo "commit $base (tools/UPGRADE_BASE) is not in this clone: fetch the history (git fetch --unshallow)" >"$log"
+        return 1
+    fi
+    rm -rf "$earlier" && mkdir -p "$earlier/client_hub"
+    git -C "$ROOT" archive "$base" | tar -xf - -C "$earlier/client_hub"
+    [ -d "$ODOO_BASE/addons" ] && odoo_addons="$ODOO_BASE/addons,"
+    local before=(-c "$CONF" -d "$db" --addons-path="$odoo_addons$earlier")
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -rf "$BUILD/data/filestore/$db"
+    odoo_step "$log.install" "${before[@]}" -i client_hub --stop-after-init \
+        && upgrade_check_step populate "${before[@]}" \
+        && upgrade_check_step snapshot "${before[@]}" \
+        && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init \
+        && upgrade_check_step compare -c "$CONF" -d "$db"
+}
+
+upgrade_check_step() {  # step, odoo arguments...: one step of tools/upgrade_check.py, in odoo shell
+    local step=$1; shift
+    CLIENT_HUB_UPGRADE_STEP=$step CLIENT_HUB_SNAPSHOT="$BUILD/upgrade-snapshot.json" \
+        odoo_bin shell "$@" --no-http --log-level=warn <"$ROOT/tools/upgrade_check.py" >>"$BUILD/upgrade.log" 2>&1
+}
+
 cmd_test() {
     ensure_tools
     local rc=0 lifecycle_ok=0
     say "install like the demo (demo data, payment_demo) and upgrade, in the background"
     lifecycle_install & local lifecycle_pid=$!
+    say "upgrade from the module of commit $(tr -d '[:space:]' <"$ROOT/tools/UPGRADE_BASE") (tools/UPGRADE_BASE) with data, in the background"
+    upgrade_check & local upgrade_pid=$!
     say "creating a fresh test database $TEST_DB and installing client_hub"
     dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
     rm -rf "$BUILD/data/filestore/$TEST_DB"
     odoo_step "$BUILD/install.log" -c "$CONF" -d "$TEST_DB" -i client_hub --stop-after-init \
         && db_has_module "$TEST_DB" client_hub || { say "installing client_hub into a fresh database failed"; rc=1; }
-    say "linting: ruff"
-    (cd "$ROOT" && "$PYTHON" -m ruff check --quiet .) || rc=1
-    say "linting: pylint-odoo (OCA mandatory checks)"
-    (cd "$BUILD/addons" && "$PYTHON" -m pylint --rcfile="$ROOT/.pylintrc-mandatory" client_hub) || rc=1
+    say "linting: pre-commit (ruff, ruff-format, pylint-odoo's mandatory checks, OCA's module and PO checks)"
+    run_pre_commit || rc=1
     if wait $lifecycle_pid; then
         lifecycle_ok=1
         say "install with demo data and payment_demo, upgrade: clean"
     else
         say "install/upgrade check FAILED: see $BUILD/lifecycle.log*"
         tail -n 30 "$BUILD"/lifecycle.log* >&2 || true
+        rc=1
+    fi
+    if wait $upgrade_pid; then
+        say "upgrade from the earlier module: data unchanged, no error logged"
+    else
+        say "upgrade check FAILED: see $BUILD/upgrade.log*"
+        tail -n 30 "$BUILD"/upgrade.log* >&2 || true
         rc=1
     fi
     [ $rc = 0 ] || say "failures above; running the tests anyway"
