@@ -1,8 +1,10 @@
 from . import controllers
 from . import models
+from . import reports
 from . import wizards
 
 
 def uninstall_hook(env):
-    """Drop what lives outside the ORM: the dashboard's figures trigger (issue 3)."""
-    env["account.move"]._client_hub_drop_figures_buckets()
+    """Drop what lives outside the ORM: the trigger on account_move that fills the
+    dashboard's figures, and its function (the ORM drops the table of the model)."""
+    env["client_hub.figures.bucket"]._drop_trigger()

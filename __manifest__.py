@@ -1,21 +1,9 @@
 {
     "name": "Client Hub",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "summary": "Client 360° dashboard, per-client e-mail templates, magic-link portal "
     "with statement, card payment of any selection, ZIP download and support tickets",
-    "description": """
-Client Hub turns the contact record into a client-management hub:
-
-* client profile: billing e-mail and phone, billing address, validated tax ID printed
-  on every invoice and quotation;
-* 360° dashboard: total invoiced, total paid, balance due and overdue, with the
-  client's invoices and quotations;
-* per-client e-mail templates that replace the global ones for that client;
-* client portal: passwordless magic-link sign-in, statement of everything owed,
-  payment of any selection of invoices by card (Stripe), ZIP of invoice PDFs and
-  support tickets.
-""",
     "author": "client_hub",
     "website": "https://github.com/client-hub/client_hub",
     "license": "LGPL-3",
@@ -30,26 +18,26 @@ Client Hub turns the contact record into a client-management hub:
     ],
     "data": [
         "security/ir.model.access.csv",
-        # client profile (issue 2)
+        # client profile
         "reports/report_invoice.xml",
         "reports/report_saleorder.xml",
         "views/res_partner_views.xml",
-        # dashboard (issue 3)
+        # dashboard
         "views/res_partner_dashboard_views.xml",
-        # e-mail templates (issue 4)
+        # per-client e-mail templates
         "views/res_partner_template_views.xml",
-        # magic link (issue 5)
+        # magic link
         "data/client_hub_magic_link_mail_template.xml",
         "data/ir_cron_data.xml",
         "views/client_hub_magic_link_templates.xml",
         "views/client_hub_magic_link_views.xml",
         "views/res_config_settings_views.xml",
-        # statement, payment, ZIP (issue 6)
+        # statement, payment, ZIP
         "reports/client_hub_statement_report.xml",
         "data/client_hub_statement_mail_template.xml",
         "views/client_hub_statement_views.xml",
         "views/client_hub_statement_portal_templates.xml",
-        # tickets (issue 7)
+        # tickets
         "security/client_hub_ticket_security.xml",
         "data/client_hub_ticket_data.xml",
         "views/client_hub_ticket_views.xml",

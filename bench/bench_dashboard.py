@@ -26,6 +26,7 @@ record cache: server time (best and median of 11 runs: the 2 cores are shared, t
 best is the least disturbed), SQL queries, peak Python memory (tracemalloc, separate
 run). Results are printed as a Markdown table (copied to bench/RESULTS.md).
 """
+
 import statistics
 import time
 import tracemalloc
@@ -35,7 +36,12 @@ from odoo.fields import Command
 from odoo.tools import SQL
 
 MARK = "BENCH"
-FIGURES = ["client_total_invoiced", "client_total_paid", "client_balance_due", "client_overdue_amount"]
+FIGURES = [
+    "client_total_invoiced",
+    "client_total_paid",
+    "client_balance_due",
+    "client_overdue_amount",
+]
 RUNS = 11
 
 
@@ -45,16 +51,24 @@ RUNS = 11
 def template_moves(env):
     """A posted invoice and a posted credit note, the shapes every clone copies."""
     today = fields.Date.context_today(env["res.partner"])
-    partner = env["res.partner"].create({"name": f"{MARK} template", "customer_rank": 1})
-    product = env["product.product"].create({"name": f"{MARK} service", "list_price": 100.0})
+    partner = env["res.partner"].create(
+        {"name": f"{MARK} template", "customer_rank": 1}
+    )
+    product = env["product.product"].create(
+        {"name": f"{MARK} service", "list_price": 100.0}
+    )
 
     def make(move_type, price):
-        move = env["account.move"].create({
-            "move_type": move_type,
-            "partner_id": partner.id,
-            "invoice_date": today,
-            "invoice_line_ids": [Command.create({"product_id": product.id, "price_unit": price})],
-        })
+        move = env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": today,
+                "invoice_line_ids": [
+                    Command.create({"product_id": product.id, "price_unit": price})
+                ],
+            }
+        )
         move.action_post()
         return move
 
@@ -68,17 +82,28 @@ def clone_moves(env, template, rows):
     """
     cr = env.cr
     cr.execute("DROP TABLE IF EXISTS bench_map")
-    cr.execute("CREATE TEMP TABLE bench_map (new_id int, partner_id int, commercial_id int,"
-               " factor numeric, due_days int)")
+    cr.execute(
+        "CREATE TEMP TABLE bench_map (new_id int, partner_id int, commercial_id int,"
+        " factor numeric, due_days int)"
+    )
     partner_ids, commercial_ids, factors, due_days = zip(*rows)
-    cr.execute(SQL(
-        "INSERT INTO bench_map SELECT nextval('account_move_id_seq'), p, c, f, d"
-        " FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::int[]) AS t(p, c, f, d)",
-        list(partner_ids), list(commercial_ids), list(factors), list(due_days)))
+    cr.execute(
+        SQL(
+            "INSERT INTO bench_map SELECT nextval('account_move_id_seq'), p, c, f, d"
+            " FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::int[]) AS t(p, c, f, d)",
+            list(partner_ids),
+            list(commercial_ids),
+            list(factors),
+            list(due_days),
+        )
+    )
 
     def columns(table):
-        cr.execute("SELECT column_name FROM information_schema.columns"
-                   " WHERE table_name = %s AND column_name != 'id'", [table])
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = %s AND column_name != 'id'",
+            [table],
+        )
         return [name for (name,) in cr.fetchall()]
 
     move_overrides = {
@@ -106,8 +131,7 @@ def clone_moves(env, template, rows):
         "move_name": "'BNCH/' || m.new_id",
         "partner_id": "m.commercial_id",
         "amount_residual": f"CASE WHEN {receivable} THEN s.amount_residual * m.factor ELSE 0 END",
-        "amount_residual_currency":
-            f"CASE WHEN {receivable} THEN s.amount_residual_currency * m.factor ELSE 0 END",
+        "amount_residual_currency": f"CASE WHEN {receivable} THEN s.amount_residual_currency * m.factor ELSE 0 END",
         "reconciled": f"CASE WHEN {receivable} THEN m.factor = 0 ELSE s.reconciled END",
         "date_maturity": "CASE WHEN s.date_maturity IS NULL THEN NULL ELSE current_date + m.due_days END",
     }
@@ -117,7 +141,9 @@ def clone_moves(env, template, rows):
         INSERT INTO account_move_line ({", ".join(f'"{c}"' for c in cols)})
         SELECT {select} FROM bench_map m JOIN account_move_line s ON s.move_id = {template.id}
     """)
-    cr.execute("SELECT setval('account_move_id_seq', (SELECT max(id) FROM account_move))")
+    cr.execute(
+        "SELECT setval('account_move_id_seq', (SELECT max(id) FROM account_move))"
+    )
 
 
 def invoice_rows(partner, commercial, count, start=0):
@@ -136,16 +162,26 @@ def generate(env):
         return
     started = time.perf_counter()
     invoice, refund = template_moves(env)
-    big = Partner.create({"name": f"{MARK} big client", "is_company": True, "customer_rank": 1})
-    clients = Partner.create([
-        {"name": f"{MARK} client {i:04d}", "is_company": True, "customer_rank": 1} for i in range(2000)
-    ])
-    tree = Partner.create({"name": f"{MARK} contact tree", "is_company": True, "customer_rank": 1})
+    big = Partner.create(
+        {"name": f"{MARK} big client", "is_company": True, "customer_rank": 1}
+    )
+    clients = Partner.create(
+        [
+            {"name": f"{MARK} client {i:04d}", "is_company": True, "customer_rank": 1}
+            for i in range(2000)
+        ]
+    )
+    tree = Partner.create(
+        {"name": f"{MARK} contact tree", "is_company": True, "customer_rank": 1}
+    )
     contacts = Partner.browse()
     for batch in range(5):
-        contacts |= Partner.create([
-            {"name": f"{MARK} contact {batch * 1000 + i:04d}", "parent_id": tree.id} for i in range(1000)
-        ])
+        contacts |= Partner.create(
+            [
+                {"name": f"{MARK} contact {batch * 1000 + i:04d}", "parent_id": tree.id}
+                for i in range(1000)
+            ]
+        )
     env.flush_all()
     all_invoices, all_refunds = invoice_rows(big.id, big.id, 20000)
     for n, client in enumerate(clients):
@@ -159,10 +195,14 @@ def generate(env):
     clone_moves(env, invoice, all_invoices)
     clone_moves(env, refund, all_refunds)
     env.cr.commit()
-    env.cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
+    env.cr.execute(
+        "ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner"
+    )
     env.invalidate_all()
-    print(f"generated {len(all_invoices) + len(all_refunds)} documents in "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"generated {len(all_invoices) + len(all_refunds)} documents in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -203,35 +243,69 @@ def run(env):
         return lambda: partners.browse(partners.ids).mapped("total_invoiced")
 
     page = Partner.search(page_domain, limit=80)
-    salesman = env["res.users"].search([("login", "=", "bench_salesman")]) or env["res.users"].create({
-        "name": "Bench Salesman", "login": "bench_salesman",
-        "group_ids": [Command.set(env.ref("sales_team.group_sale_salesman").ids)],
-    })
+    salesman = env["res.users"].search([("login", "=", "bench_salesman")]) or env[
+        "res.users"
+    ].create(
+        {
+            "name": "Bench Salesman",
+            "login": "bench_salesman",
+            "group_ids": [Command.set(env.ref("sales_team.group_sale_salesman").ids)],
+        }
+    )
     env.cr.commit()
     sales_env = env(user=salesman.id, su=False)
     big_as_salesman = sales_env["res.partner"].browse(big.id)
     cases = [
         ("1 client, 20,000 invoices", ours(big), stock(big)),
-        ("1 client, 20,000 invoices, as a salesperson (live query, record rules; stock:"
-         " no access)", ours(big_as_salesman), None),
+        (
+            "1 client, 20,000 invoices, as a salesperson (live query, record rules; stock:"
+            " no access)",
+            ours(big_as_salesman),
+            None,
+        ),
         ("company with 5,000 contacts: the company", ours(tree), stock(tree)),
-        ("company with 5,000 contacts: one contact", ours(tree.child_ids[:1]), stock(tree.child_ids[:1])),
-        ("2,000 clients: list page of 80 (web_search_read)",
-         lambda: Partner.web_search_read(page_domain, spec, limit=80),
-         lambda: Partner.web_search_read(page_domain, stock_spec, limit=80)),
-        ("2,000 clients: page of 80 sorted by balance due",
-         lambda: Partner.web_search_read(page_domain, spec, order="client_balance_due desc", limit=80),
-         # stock cannot sort by total_invoiced in SQL: compute all 2,000, sort in Python
-         lambda: sorted(Partner.search(page_domain), key=lambda p: p.total_invoiced)[-80:]),
-        ("2,000 clients: filter 'Overdue' + count",
-         lambda: Partner.search_count([*page_domain, ("client_is_overdue", "=", True)]),
-         None),
+        (
+            "company with 5,000 contacts: one contact",
+            ours(tree.child_ids[:1]),
+            stock(tree.child_ids[:1]),
+        ),
+        (
+            "2,000 clients: list page of 80 (web_search_read)",
+            lambda: Partner.web_search_read(page_domain, spec, limit=80),
+            lambda: Partner.web_search_read(page_domain, stock_spec, limit=80),
+        ),
+        (
+            "2,000 clients: page of 80 sorted by balance due",
+            lambda: Partner.web_search_read(
+                page_domain, spec, order="client_balance_due desc", limit=80
+            ),
+            # stock cannot sort by total_invoiced in SQL: compute all 2,000, sort in Python
+            lambda: sorted(Partner.search(page_domain), key=lambda p: p.total_invoiced)[
+                -80:
+            ],
+        ),
+        (
+            "2,000 clients: filter 'Overdue' + count",
+            lambda: Partner.search_count(
+                [*page_domain, ("client_is_overdue", "=", True)]
+            ),
+            None,
+        ),
     ]
     # sanity: same total invoiced on the same data, untaxed for stock, taxed for us
-    print("check big client:", big.client_total_invoiced, "(taxed) vs stock", big.total_invoiced,
-          "(untaxed); page of 80 =", len(page))
-    lines = ["| Data set | ours: best ms (median) / queries / peak KiB | stock total_invoiced:"
-             " best ms (median) / queries / peak KiB | speed-up (best, median) |", "|---|---|---|---|"]
+    print(
+        "check big client:",
+        big.client_total_invoiced,
+        "(taxed) vs stock",
+        big.total_invoiced,
+        "(untaxed); page of 80 =",
+        len(page),
+    )
+    lines = [
+        "| Data set | ours: best ms (median) / queries / peak KiB | stock total_invoiced:"
+        " best ms (median) / queries / peak KiB | speed-up (best, median) |",
+        "|---|---|---|---|",
+    ]
     for label, our_fn, stock_fn in cases:
         o = measure(user_env, our_fn)
         if stock_fn:
@@ -240,7 +314,9 @@ def run(env):
             ratio = f"{s[0] / o[0]:.0f}x, {s[1] / o[1]:.0f}x"
         else:
             stock_cell, ratio = "-", "-"
-        lines.append(f"| {label} | {o[0]:.1f} ({o[1]:.1f}) / {o[2]} / {o[3]:.0f} | {stock_cell} | {ratio} |")
+        lines.append(
+            f"| {label} | {o[0]:.1f} ({o[1]:.1f}) / {o[2]} / {o[3]:.0f} | {stock_cell} | {ratio} |"
+        )
     print("\n".join(lines))
 
 

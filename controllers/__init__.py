@@ -1,6 +1,6 @@
-
 from . import sale_portal
 from . import statement
+from . import payment
 from . import stripe_webhook
 from . import magic_link
 from . import portal

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 from odoo.tools import email_normalize
 
-from odoo.addons.client_hub.models.res_users import MAGIC_LINK_CREDENTIAL, PENDING_SIGN_IN
+from ..models.res_users import MAGIC_LINK_CREDENTIAL, PENDING_SIGN_IN
 
 DEFAULT_REDIRECT = "/my/statement"
 SECURITY_HEADERS = {
@@ -29,13 +29,17 @@ def sanitize_redirect(redirect):
     if any(ord(char) < 32 or char == "\\" for char in redirect):
         return DEFAULT_REDIRECT
     parts = urlsplit(redirect)
-    if parts.scheme or parts.netloc or not redirect.startswith("/") or redirect.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not redirect.startswith("/")
+        or redirect.startswith("//")
+    ):
         return DEFAULT_REDIRECT
     return redirect
 
 
 class ClientHubMagicLinkController(http.Controller):
-
     def _secure(self, response):
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -49,7 +53,9 @@ class ClientHubMagicLinkController(http.Controller):
         return self._render("client_hub.magic_link_page", dict(values, state=state))
 
     def _render_too_many(self, minutes):
-        return self._render("client_hub.magic_link_too_many", {"minutes": minutes}, status=429)
+        return self._render(
+            "client_hub.magic_link_too_many", {"minutes": minutes}, status=429
+        )
 
     def _client_ip(self):
         """Return the client address the per-IP rate limits count, as Odoo computes it.
@@ -63,8 +69,13 @@ class ClientHubMagicLinkController(http.Controller):
         """
         return request.httprequest.remote_addr
 
-    @http.route("/client/magic/<string:token>", type="http", auth="public",
-                methods=["GET", "POST"], sitemap=False)
+    @http.route(
+        "/client/magic/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        sitemap=False,
+    )
     def magic_link(self, token, redirect=None, **kwargs):
         """GET shows a one-click page and changes nothing (mail scanners prefetch links);
         POST (CSRF-checked by the framework) signs the client in."""
@@ -76,23 +87,35 @@ class ClientHubMagicLinkController(http.Controller):
             return self._render_link_page("invalid")
         redirect = sanitize_redirect(redirect)
         if request.httprequest.method != "POST":
-            if request.session.uid and request.env.user.partner_id == link_sudo.partner_id:
+            if (
+                request.session.uid
+                and request.env.user.partner_id == link_sudo.partner_id
+            ):
                 # Already signed in as this client (a second click in an e-mail).
                 return self._secure(request.redirect(redirect, code=303, local=True))
-            return self._render_link_page("continue", redirect=redirect,
-                                          action=request.httprequest.path)
-        client_key = link_sudo.partner_id.email_normalized or str(link_sudo.partner_id.id)
+            return self._render_link_page(
+                "continue", redirect=redirect, action=request.httprequest.path
+            )
+        client_key = link_sudo.partner_id.email_normalized or str(
+            link_sudo.partner_id.id
+        )
         if minutes := RateLimit._hit("use_email", client_key):
             return self._render_too_many(minutes)
         public_uid = request.env.uid
         try:
             user_sudo = link_sudo.partner_id._get_client_portal_user()
-            credential = {"type": MAGIC_LINK_CREDENTIAL, "login": user_sudo.login, "token": token}
+            credential = {
+                "type": MAGIC_LINK_CREDENTIAL,
+                "login": user_sudo.login,
+                "token": token,
+            }
             request.session.authenticate(request.env, credential)
             # The link is used up, and the sign-in logged, once the sign-in is complete:
             # now, or once the second factor is passed when Odoo asks for one.
             request.session[PENDING_SIGN_IN] = {
-                "link_id": link_sudo.id, "uid": user_sudo.id, "ip": self._client_ip(),
+                "link_id": link_sudo.id,
+                "uid": user_sudo.id,
+                "ip": self._client_ip(),
             }
             if request.session.uid:
                 user_sudo._client_hub_finish_magic_link_sign_in()
@@ -104,30 +127,58 @@ class ClientHubMagicLinkController(http.Controller):
             return self._render_link_page("refused", message=message)
         if request.session.uid is None:
             # A second factor is enabled on this account: let Odoo ask for it.
-            mfa_url = request.env["res.users"].sudo().browse(request.session["pre_uid"])._mfa_url()
+            mfa_url = (
+                request.env["res.users"]
+                .sudo()
+                .browse(request.session["pre_uid"])
+                ._mfa_url()
+            )
             redirect = f"{mfa_url}?{urlencode({'redirect': redirect})}"
         return self._secure(request.redirect(redirect, code=303, local=True))
 
-    @http.route("/client/login", type="http", auth="public", methods=["GET", "POST"], sitemap=False)
+    @http.route(
+        "/client/login",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        sitemap=False,
+    )
     def client_login(self, email=None, **kwargs):
         """Ask for a sign-in link. The answer is the same whether the address is known
         or not: the request is queued and a cron e-mails known clients."""
         if request.httprequest.method != "POST":
-            return self._render("client_hub.magic_link_login_page", {"email": email or ""})
+            return self._render(
+                "client_hub.magic_link_login_page", {"email": email or ""}
+            )
         email = (email or "").strip()[:254]
         normalized = email_normalize(email)
         if not normalized:
-            return self._render("client_hub.magic_link_login_page", {
-                "email": email,
-                "error": request.env._("Please enter a valid e-mail address."),
-            })
+            return self._render(
+                "client_hub.magic_link_login_page",
+                {
+                    "email": email,
+                    "error": request.env._("Please enter a valid e-mail address."),
+                },
+            )
         RateLimit = request.env["client_hub.rate.limit"]
-        minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit("request_email", normalized)
+        minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
+            "request_email", normalized
+        )
         if minutes:
             return self._render_too_many(minutes)
-        request.env["client_hub.magic.link.request"]._enqueue(normalized, ip=self._client_ip())
-        return self._render("client_hub.magic_link_login_page", {
-            "email": email,
-            "sent": True,
-            "ttl_minutes": int(request.env["client_hub.magic.link"]._get_ttl("login").total_seconds() // 60),
-        })
+        request.env["client_hub.magic.link.request"]._enqueue(
+            normalized, ip=self._client_ip()
+        )
+        return self._render(
+            "client_hub.magic_link_login_page",
+            {
+                "email": email,
+                "sent": True,
+                "ttl_minutes": int(
+                    request.env["client_hub.magic.link"]
+                    ._get_ttl("login")
+                    .total_seconds()
+                    // 60
+                ),
+            },
+        )

@@ -11,7 +11,6 @@ _logger = logging.getLogger(__name__)
 
 
 class ClientHubStripeController(StripeController):
-
     @http.route()
     def stripe_webhook(self):
         """Override of `payment_stripe` to answer 400, not 500, to a body that is not a
@@ -24,10 +23,17 @@ class ClientHubStripeController(StripeController):
             event = request.get_json_data()
         except ValueError:
             raise BadRequest("The body is not JSON.") from None
-        stripe_object = event.get("data", {}).get("object") \
-            if isinstance(event, dict) and isinstance(event.get("data"), dict) else None
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str) \
-                or not isinstance(stripe_object, dict) or not isinstance(stripe_object.get("id"), str):
+        stripe_object = (
+            event.get("data", {}).get("object")
+            if isinstance(event, dict) and isinstance(event.get("data"), dict)
+            else None
+        )
+        if (
+            not isinstance(event, dict)
+            or not isinstance(event.get("type"), str)
+            or not isinstance(stripe_object, dict)
+            or not isinstance(stripe_object.get("id"), str)
+        ):
             raise BadRequest("The body is not a Stripe event.")
         return super().stripe_webhook()
 
@@ -46,12 +52,17 @@ class ClientHubStripeController(StripeController):
         if not provider_sudo.stripe_webhook_secret:
             _logger.warning(
                 "Refused a Stripe webhook event for %s: no webhook signing secret is set on "
-                "provider %s.", tx_sudo.reference, provider_sudo.id,
+                "provider %s.",
+                tx_sudo.reference,
+                provider_sudo.id,
             )
             raise Forbidden()
         if not provider_sudo._client_hub_stripe_check_signature(
             request.httprequest.get_data(),
             request.httprequest.headers.get("Stripe-Signature", ""),
         ):
-            _logger.warning("Refused a Stripe webhook event for %s: bad signature.", tx_sudo.reference)
+            _logger.warning(
+                "Refused a Stripe webhook event for %s: bad signature.",
+                tx_sudo.reference,
+            )
             raise Forbidden()

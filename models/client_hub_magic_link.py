@@ -10,10 +10,15 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.http import request
 
+from ..const import (
+    DEFAULT_MAGIC_LINK_DOCUMENT_TTL_DAYS,
+    DEFAULT_MAGIC_LINK_LOGIN_TTL_MINUTES,
+    PARAM_MAGIC_LINK_DOCUMENT_TTL_DAYS,
+    PARAM_MAGIC_LINK_LOGIN_TTL_MINUTES,
+)
+
 # 32 random bytes = 256 bits of entropy, URL-safe base64 (43 characters).
 TOKEN_BYTES = 32
-DEFAULT_DOCUMENT_TTL_DAYS = 30
-DEFAULT_LOGIN_TTL_MINUTES = 15
 # Stand-in for a magic link in a stored e-mail body: the sign-in request page, marked with
 # the contact the link is for. Only the copy sent to that contact gets a real link.
 PLACEHOLDER_PATH = "/client/login"
@@ -43,18 +48,25 @@ class ClientHubMagicLink(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Contact", required=True, index=True, ondelete="cascade",
+        "res.partner",
+        string="Contact",
+        required=True,
+        index=True,
+        ondelete="cascade",
         help="The contact the link was sent to; it signs in that contact's portal user.",
     )
     token_hash = fields.Char(required=True, readonly=True, copy=False)
     purpose = fields.Selection(
         [("document", "Document e-mail"), ("login", "Sign-in request")],
-        required=True, default="document",
+        required=True,
+        default="document",
         help="Document links can be used again until they expire; sign-in links only once.",
     )
     expiration_date = fields.Datetime(required=True, index=True)
     consumed_date = fields.Datetime(
-        string="Used On", readonly=True, copy=False,
+        string="Used On",
+        readonly=True,
+        copy=False,
         help="Set on the first sign-in; a sign-in link cannot be used again after it.",
     )
     revoked = fields.Boolean(readonly=True, copy=False)
@@ -70,15 +82,22 @@ class ClientHubMagicLink(models.Model):
     @api.model
     def _get_ttl(self, purpose):
         """Return the lifetime of a new link of the given purpose as a timedelta."""
-        # sudo: system parameters are not readable by portal/public users; only link lifetimes are read
-        ICP = self.env["ir.config_parameter"].sudo()
+        ICP = self.env["ir.config_parameter"]
         if purpose == "login":
-            minutes = int(ICP.get_param(
-                "client_hub.magic_link_login_ttl_minutes", DEFAULT_LOGIN_TTL_MINUTES) or 0)
-            return timedelta(minutes=minutes or DEFAULT_LOGIN_TTL_MINUTES)
-        days = int(ICP.get_param(
-            "client_hub.magic_link_document_ttl_days", DEFAULT_DOCUMENT_TTL_DAYS) or 0)
-        return timedelta(days=days or DEFAULT_DOCUMENT_TTL_DAYS)
+            return timedelta(
+                minutes=ICP._client_hub_get_number(
+                    PARAM_MAGIC_LINK_LOGIN_TTL_MINUTES,
+                    DEFAULT_MAGIC_LINK_LOGIN_TTL_MINUTES,
+                    minimum=1,
+                )
+            )
+        return timedelta(
+            days=ICP._client_hub_get_number(
+                PARAM_MAGIC_LINK_DOCUMENT_TTL_DAYS,
+                DEFAULT_MAGIC_LINK_DOCUMENT_TTL_DAYS,
+                minimum=1,
+            )
+        )
 
     @api.model
     def _generate(self, partner, purpose="document", ip=None):
@@ -95,15 +114,64 @@ class ClientHubMagicLink(models.Model):
             raise ValueError(f"Unknown magic link purpose {purpose!r}")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         # sudo: users have no access to links; private method: a link for the given contact, only its hash stored
-        self.sudo().create({
-            "partner_id": partner.id,
-            "token_hash": hash_token(token),
-            "purpose": purpose,
-            "expiration_date": fields.Datetime.now() + self._get_ttl(purpose),
-            "create_ip": ip or self.env.context.get("client_hub_request_ip")
-            or (request.httprequest.remote_addr if request else False),
-        })
+        self.sudo().create(
+            {
+                "partner_id": partner.id,
+                "token_hash": hash_token(token),
+                "purpose": purpose,
+                "expiration_date": fields.Datetime.now() + self._get_ttl(purpose),
+                "create_ip": ip
+                or self.env.context.get("client_hub_request_ip")
+                or (request.httprequest.remote_addr if request else False),
+            }
+        )
         return token
+
+    @api.model
+    def _get_url(self, partner, redirect=None, purpose="document"):
+        """Return a fresh magic-link URL for ``partner`` (a new token each call).
+
+        :param partner: res.partner record (the contact the link signs in)
+        :param str redirect: local path to open after sign-in (e.g. a document's
+            ``access_url``); defaults to the client's statement
+        :param str purpose: ``document`` (long expiry, reusable) or ``login`` (short
+            expiry, single use)
+        :return: absolute URL ``<base url>/client/magic/<token>[?redirect=...]``
+        :rtype: str
+        """
+        token = self._generate(partner, purpose=purpose)
+        url = f"{partner.get_base_url()}/client/magic/{token}"
+        if redirect:
+            url += "?" + urlencode({"redirect": redirect})
+        return url
+
+    @api.model
+    def _send_to(self, partner, purpose="document", ip=None):
+        """E-mail ``partner`` a fresh magic link (a sign-in link for ``login``).
+
+        :param partner: res.partner record, the only recipient
+        :param str purpose: ``document`` or ``login`` (see `_generate`)
+        :param str ip: address of the request that asked for the link, recorded in it
+        """
+        partner.ensure_one()
+        xmlid = (
+            "client_hub.mail_template_magic_link_login"
+            if purpose == "login"
+            else "client_hub.mail_template_magic_link_invite"
+        )
+        url = self._get_placeholder_url(partner, purpose=purpose)
+        # sudo: the e-mail goes only to the contact (the template's partner_to). Its stored
+        # body holds a stand-in: the live link is made when the copy to the contact is sent,
+        # right away so that the link records the requester's IP.
+        template_sudo = self.env.ref(xmlid).sudo()
+        template_sudo.with_context(
+            magic_link_url=url, client_hub_request_ip=ip
+        ).send_mail(
+            partner.id,
+            force_send=True,
+            email_layout_xmlid="mail.mail_notification_light",
+            email_values={"model": False, "res_id": False},
+        )
 
     @api.model
     def _get_placeholder_url(self, partner, redirect=None, purpose="document"):
@@ -145,8 +213,10 @@ class ClientHubMagicLink(models.Model):
             params = parse_qs(html.unescape(match["query"] or "").lstrip("&"))
             redirect = params.get("redirect", [None])[0]
             purpose = params.get("purpose", ["document"])[0]
-            if purpose in ("document", "login") and self._is_link_recipient(partner, recipient):
-                url = partner._get_client_magic_link_url(redirect=redirect, purpose=purpose)
+            if purpose in ("document", "login") and self._is_link_recipient(
+                partner, recipient
+            ):
+                url = self._get_url(partner, redirect=redirect, purpose=purpose)
             else:
                 url = (match["base"] or "") + PLACEHOLDER_PATH
             return html.escape(url)
@@ -160,7 +230,9 @@ class ClientHubMagicLink(models.Model):
         # sudo: the queue may be sent by any user; only whether the contact is staff is read
         partner_sudo = partner.sudo().exists()
         return bool(
-            recipient and partner_sudo == recipient and partner_sudo.active
+            recipient
+            and partner_sudo == recipient
+            and partner_sudo.active
             and not any(user._is_internal() for user in partner_sudo.user_ids)
         )
 
@@ -178,20 +250,23 @@ class ClientHubMagicLink(models.Model):
             return self.browse()
         digest = hash_token(token)
         # sudo: visitors cannot read links; the lookup matches only the hash of the token they hold
-        link = self.sudo().search(
-            Domain("token_hash", "=", digest) & self._get_usable_domain(), limit=1)
-        if not link or not hmac.compare_digest(link.token_hash, digest):
+        link_sudo = self.sudo().search(
+            Domain("token_hash", "=", digest) & self._get_usable_domain(), limit=1
+        )
+        if not link_sudo or not hmac.compare_digest(link_sudo.token_hash, digest):
             return self.browse()
-        return link
+        return link_sudo
 
     @api.model
     def _get_usable_domain(self):
         """Links that can still sign someone in."""
-        return Domain([
-            ("revoked", "=", False),
-            ("expiration_date", ">", fields.Datetime.now()),
-            ("partner_id.active", "=", True),
-        ]) & (Domain("purpose", "=", "document") | Domain("consumed_date", "=", False))
+        return Domain(
+            [
+                ("revoked", "=", False),
+                ("expiration_date", ">", fields.Datetime.now()),
+                ("partner_id.active", "=", True),
+            ]
+        ) & (Domain("purpose", "=", "document") | Domain("consumed_date", "=", False))
 
     def _revoke(self):
         """Revoke the links in ``self`` (still usable or not)."""
@@ -203,9 +278,12 @@ class ClientHubMagicLink(models.Model):
         """Revoke every link ever sent to ``partners``."""
         if partners:
             # sudo: users have no access to links; revokes those of contacts the caller just wrote or archived
-            self.sudo().search([
-                ("partner_id", "in", partners.ids), ("revoked", "=", False),
-            ])._revoke()
+            self.sudo().search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("revoked", "=", False),
+                ]
+            )._revoke()
 
     def _mark_used(self, ip=None):
         """Record a sign-in in the link and in the client's chatter (audit trail).
@@ -216,20 +294,24 @@ class ClientHubMagicLink(models.Model):
         """
         now = fields.Datetime.now()
         # sudo: the token was verified by _get_valid_link for this user's own contact just before
-        for link in self.sudo():
+        for link_sudo in self.sudo():
             vals = {"last_used_date": now, "last_used_ip": ip}
-            if not link.consumed_date:
+            if not link_sudo.consumed_date:
                 vals["consumed_date"] = now
-            link.write(vals)
-            contact = link.partner_id
-            contact.commercial_partner_id._message_log(body=self.env._(
-                "%(contact)s signed in to the portal with a magic link "
-                "(%(purpose)s) on %(time)s UTC from IP %(ip)s.",
-                contact=contact.display_name,
-                purpose=dict(link._fields["purpose"]._description_selection(self.env))[link.purpose],
-                time=fields.Datetime.to_string(now),
-                ip=ip or self.env._("unknown"),
-            ))
+            link_sudo.write(vals)
+            contact = link_sudo.partner_id
+            contact.commercial_partner_id._message_log(
+                body=self.env._(
+                    "%(contact)s signed in to the portal with a magic link "
+                    "(%(purpose)s) on %(time)s UTC from IP %(ip)s.",
+                    contact=contact.display_name,
+                    purpose=dict(
+                        link_sudo._fields["purpose"]._description_selection(self.env)
+                    )[link_sudo.purpose],
+                    time=fields.Datetime.to_string(now),
+                    ip=ip or self.env._("unknown"),
+                )
+            )
 
     @api.model
     def _gc_expired_links(self):
@@ -237,7 +319,12 @@ class ClientHubMagicLink(models.Model):
         the support desk to see why a link was refused)."""
         limit = fields.Datetime.now() - timedelta(days=1)
         # sudo: cron clean-up: deletes only expired or revoked links, nobody's data is exposed
-        self.sudo().search([
-            "|", ("expiration_date", "<", limit),
-            "&", ("revoked", "=", True), ("write_date", "<", limit),
-        ]).unlink()
+        self.sudo().search(
+            [
+                "|",
+                ("expiration_date", "<", limit),
+                "&",
+                ("revoked", "=", True),
+                ("write_date", "<", limit),
+            ]
+        ).unlink()

@@ -28,11 +28,44 @@ class ClientHubMagicLinkRequest(models.Model):
     def _cron_process_requests(self, limit=200):
         """Cron: e-mail a fresh sign-in link to each known client who asked for one."""
         # sudo: cron: the queue is not readable by users; each link goes only to the matching known client
-        requests = self.sudo().search([], limit=limit)
-        for req in requests:
-            partner = self.env["res.partner"]._client_hub_find_client_by_email(req.email)
-            if partner:
-                partner._send_client_magic_link(purpose="login", ip=req.ip)
-        requests.unlink()
-        if len(requests) == limit:
+        requests_sudo = self.sudo().search([], limit=limit)
+        Link = self.env["client_hub.magic.link"]
+        for request_sudo in requests_sudo:
+            client_sudo = self._find_client(request_sudo.email)
+            if client_sudo:
+                Link._send_to(client_sudo, purpose="login", ip=request_sudo.ip)
+        requests_sudo.unlink()
+        if len(requests_sudo) == limit:
             self.env.ref("client_hub.ir_cron_client_hub_magic_link_requests")._trigger()
+
+    @api.model
+    def _find_client(self, email):
+        """Return the client contact a sign-in link typed at /client/login goes to.
+
+        Known clients are contacts with a portal user or customers; contacts of staff
+        users are never returned (staff are never signed in by a magic link).
+
+        :param str email: the address typed on the sign-in page
+        :return: res.partner record, elevated (sudo), or an empty recordset
+        """
+        normalized = email_normalize(email)
+        if not normalized:
+            return self.env["res.partner"]
+        # sudo: the request queue is processed whoever runs the cron, and the contact's
+        # users are read to tell clients from staff; only the matching contact is returned.
+        partners_sudo = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=True)
+            .search([("email_normalized", "=", normalized)], order="id")
+        )
+        partners_sudo = partners_sudo.filtered(
+            lambda p: not any(u._is_internal() for u in p.user_ids)
+        )
+        with_portal_sudo = partners_sudo.filtered(
+            lambda p: any(u._is_portal() for u in p.user_ids)
+        )
+        customers_sudo = partners_sudo.filtered(
+            lambda p: p.commercial_partner_id.customer_rank > 0
+        )
+        return (with_portal_sudo or customers_sudo)[:1]

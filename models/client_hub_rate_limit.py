@@ -6,16 +6,13 @@ from datetime import datetime, timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-DEFAULT_WINDOW_MINUTES = 15
-# Attempts allowed per window, by kind of key; overridable with the config parameter
-# ``client_hub.rate_limit_<kind>``.
-DEFAULT_LIMITS = {
-    "request_ip": 10,     # sign-in links asked for at /client/login, per IP
-    "request_email": 3,   # sign-in links asked for at /client/login, per typed address
-    "use_ip": 30,         # magic-link pages opened or submitted, per IP
-    "use_email": 10,      # sign-ins with a magic link, per client e-mail
-    "zip_render": 10,     # statement ZIP downloads that render PDFs, per client
-}
+from ..const import (
+    DEFAULT_RATE_LIMIT_WINDOW_MINUTES,
+    DEFAULT_RATE_LIMITS,
+    PARAM_RATE_LIMIT_PREFIX,
+    PARAM_RATE_LIMIT_WINDOW_MINUTES,
+)
+
 # An IPv6 client (a home, a phone, a server) is given a whole /64: its counters are
 # kept per /64, or it could take a fresh address for every attempt.
 IPV6_KEY_PREFIX = 64
@@ -43,20 +40,20 @@ class ClientHubRateLimit(models.Model):
     @api.model
     def _get_window(self):
         """Return the length of a rate-limit window as a timedelta."""
-        # sudo: system parameters are not readable by public users; only the window length is read
-        minutes = int(self.env["ir.config_parameter"].sudo().get_param(
-            "client_hub.rate_limit_window_minutes", DEFAULT_WINDOW_MINUTES) or 0)
-        return timedelta(minutes=minutes or DEFAULT_WINDOW_MINUTES)
+        return timedelta(
+            minutes=self.env["ir.config_parameter"]._client_hub_get_number(
+                PARAM_RATE_LIMIT_WINDOW_MINUTES,
+                DEFAULT_RATE_LIMIT_WINDOW_MINUTES,
+                minimum=1,
+            )
+        )
 
     @api.model
     def _get_limit(self, kind):
         """Return the attempts allowed per window for ``kind`` (0 or less: no limit)."""
-        # sudo: system parameters are not readable by public users; only the attempt limit is read
-        value = self.env["ir.config_parameter"].sudo().get_param(f"client_hub.rate_limit_{kind}")
-        try:
-            return int(value) if value else DEFAULT_LIMITS[kind]
-        except ValueError:
-            return DEFAULT_LIMITS[kind]
+        return self.env["ir.config_parameter"]._client_hub_get_number(
+            PARAM_RATE_LIMIT_PREFIX + kind, DEFAULT_RATE_LIMITS[kind]
+        )
 
     @api.model
     def _make_key(self, kind, value):
@@ -103,13 +100,16 @@ class ClientHubRateLimit(models.Model):
         epoch = datetime(1970, 1, 1)
         window_start = epoch + window * ((now - epoch) // window)
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """INSERT INTO client_hub_rate_limit AS rl (key, window_start, count)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO client_hub_rate_limit AS rl (key, window_start, count)
                VALUES (%(key)s, %(start)s, 1)
                ON CONFLICT (key, window_start) DO UPDATE SET count = rl.count + 1
                RETURNING count""",
-            key=self._make_key(kind, value), start=window_start,
-        ))
+                key=self._make_key(kind, value),
+                start=window_start,
+            )
+        )
         [count] = self.env.cr.fetchone()
         if count <= limit:
             return 0
@@ -119,6 +119,8 @@ class ClientHubRateLimit(models.Model):
     def _gc_rate_limits(self):
         """Cron: delete the counters of windows that ended."""
         # sudo: cron clean-up: deletes only counters of windows that already ended
-        self.sudo().search([
-            ("window_start", "<", fields.Datetime.now() - self._get_window()),
-        ]).unlink()
+        self.sudo().search(
+            [
+                ("window_start", "<", fields.Datetime.now() - self._get_window()),
+            ]
+        ).unlink()

@@ -18,54 +18,87 @@ class ClientHubTicket(models.Model):
     _mail_post_access = "read"
 
     def _default_stage_id(self):
-        return self.env["client_hub.ticket.stage"].search([("is_closed", "=", False)], limit=1)
+        return self.env["client_hub.ticket.stage"].search(
+            [("is_closed", "=", False)], limit=1
+        )
 
     ref = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, index="trigram",
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
         default=lambda self: self.env._("New"),
     )
     name = fields.Char(string="Subject", required=True, tracking=True)
     description = fields.Html(sanitize_style=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Contact", tracking=True, index=True,
+        "res.partner",
+        string="Contact",
+        tracking=True,
+        index=True,
         help="The person who opened the ticket.",
     )
     partner_email = fields.Char(related="partner_id.email", string="E-mail")
     commercial_partner_id = fields.Many2one(
-        "res.partner", string="Client", related="partner_id.commercial_partner_id",
-        store=True, index=True,
+        "res.partner",
+        string="Client",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
     )
     user_id = fields.Many2one(
-        "res.users", string="Assigned to", tracking=True, index=True,
+        "res.users",
+        string="Assigned to",
+        tracking=True,
+        index=True,
         domain=[("share", "=", False)],
     )
     stage_id = fields.Many2one(
-        "client_hub.ticket.stage", tracking=True, index=True, copy=False,
-        default=lambda self: self._default_stage_id(), group_expand="_read_group_stage_ids", ondelete="restrict",
+        "client_hub.ticket.stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        default=lambda self: self._default_stage_id(),
+        group_expand="_read_group_stage_ids",
+        ondelete="restrict",
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
     priority = fields.Selection(PRIORITIES, default="0", tracking=True)
     invoice_id = fields.Many2one(
-        "account.move", string="Related Invoice", index="btree_not_null",
+        "account.move",
+        string="Related Invoice",
+        index="btree_not_null",
         domain="[('commercial_partner_id', '=', commercial_partner_id),"
-               " ('move_type', 'in', ('out_invoice', 'out_refund'))]",
+        " ('move_type', 'in', ('out_invoice', 'out_refund'))]",
     )
     sale_order_id = fields.Many2one(
-        "sale.order", string="Related Quotation", index="btree_not_null",
+        "sale.order",
+        string="Related Quotation",
+        index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
     )
     # Every file on the ticket, internal notes' included: for staff only (clients get
     # client_attachment_ids, see client_hub_ticket_attachment.py).
     attachment_ids = fields.One2many(
-        "ir.attachment", "res_id", string="Attachments", bypass_search_access=True,
-        domain=[("res_model", "=", "client_hub.ticket")], groups="base.group_user",
+        "ir.attachment",
+        "res_id",
+        string="Attachments",
+        bypass_search_access=True,
+        domain=[("res_model", "=", "client_hub.ticket")],
+        groups="base.group_user",
     )
     last_activity_date = fields.Datetime(
-        default=fields.Datetime.now, readonly=True, copy=False,
+        default=fields.Datetime.now,
+        readonly=True,
+        copy=False,
         help="Date of the last message written by the client or the staff.",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     color = fields.Integer()
 
@@ -75,7 +108,9 @@ class ClientHubTicket(models.Model):
     @api.depends("ref", "name")
     def _compute_display_name(self):
         for ticket in self:
-            ticket.display_name = f"[{ticket.ref}] {ticket.name}" if ticket.ref else ticket.name
+            ticket.display_name = (
+                f"[{ticket.ref}] {ticket.name}" if ticket.ref else ticket.name
+            )
 
     def _compute_access_url(self):
         """Override of `portal`: the client's ticket page."""
@@ -85,7 +120,8 @@ class ClientHubTicket(models.Model):
     @api.model
     def _read_group_stage_ids(self, stages, domain):
         """Show every stage as a kanban column, even the empty ones."""
-        return stages.search([], order=stages._order)
+        # all of them on purpose: a handful of configuration records
+        return stages.search([], order=stages._order)  # pylint: disable=no-search-all
 
     # ------------------------------------------------------------------
     # Constraints
@@ -94,14 +130,24 @@ class ClientHubTicket(models.Model):
     def _check_related_documents(self):
         """A ticket may only refer to the client's own invoice or quotation."""
         # sudo: read-only check: the linked invoice/quotation may be unreadable by the author; nothing is returned
-        for ticket in self.sudo():
-            client = ticket.commercial_partner_id
-            invoice, order = ticket.invoice_id, ticket.sale_order_id
-            if invoice and (invoice.commercial_partner_id != client
-                            or invoice.move_type not in ("out_invoice", "out_refund")):
-                raise ValidationError(self.env._("The related invoice must be one of the client's invoices."))
+        for ticket_sudo in self.sudo():
+            client = ticket_sudo.commercial_partner_id
+            invoice, order = ticket_sudo.invoice_id, ticket_sudo.sale_order_id
+            if invoice and (
+                invoice.commercial_partner_id != client
+                or invoice.move_type not in ("out_invoice", "out_refund")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The related invoice must be one of the client's invoices."
+                    )
+                )
             if order and order.partner_id.commercial_partner_id != client:
-                raise ValidationError(self.env._("The related quotation must be one of the client's quotations."))
+                raise ValidationError(
+                    self.env._(
+                        "The related quotation must be one of the client's quotations."
+                    )
+                )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -111,10 +157,12 @@ class ClientHubTicket(models.Model):
         """Override to number the tickets, have the contact follow them (so that staff
         answers reach them) and notify the support team."""
         # sudo: portal users and the mail gateway cannot read sequences; only the next ticket number is drawn
-        sequence = self.env["ir.sequence"].sudo()
+        sequence_sudo = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if not vals.get("ref") or vals["ref"] == self.env._("New"):
-                vals["ref"] = sequence.next_by_code("client_hub.ticket") or self.env._("New")
+                vals["ref"] = sequence_sudo.next_by_code(
+                    "client_hub.ticket"
+                ) or self.env._("New")
         tickets = super().create(vals_list)
         for ticket in tickets.filtered("partner_id"):
             ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
@@ -149,9 +197,10 @@ class ClientHubTicket(models.Model):
     @api.model
     def _get_final_stage(self):
         """The stage a ticket closed by the client goes to: the last closing stage."""
-        # sudo: stages are configuration portal users may not read; only the closing stage is looked up
-        return self.env["client_hub.ticket.stage"].sudo().search(
-            [("is_closed", "=", True)], order="sequence desc, id desc", limit=1)
+        # stages are readable by staff and portal users alike (ir.model.access.csv)
+        return self.env["client_hub.ticket.stage"].search(
+            [("is_closed", "=", True)], order="sequence desc, id desc", limit=1
+        )
 
     def _can_be_closed_by_client(self):
         self.ensure_one()
@@ -163,7 +212,9 @@ class ClientHubTicket(models.Model):
         if not self._can_be_closed_by_client():
             return False
         self.action_close()
-        self._message_log(body=self.env._("Ticket closed by %s.", self.env.user.partner_id.name))
+        self._message_log(
+            body=self.env._("Ticket closed by %s.", self.env.user.partner_id.name)
+        )
         return True
 
     @api.model
@@ -185,17 +236,33 @@ class ClientHubTicket(models.Model):
 
     @api.model
     def _get_client_invoices(self, client):
-        """:return: the invoices ``client`` may relate a ticket to, newest first"""
+        """:return: the invoices ``client`` may relate a ticket to, newest first, elevated (sudo)"""
         # sudo: the domain pins the client's own documents, whatever the portal rules allow.
-        return self.env["account.move"].sudo().search(
-            self._get_client_invoice_domain(client), order="invoice_date desc, id desc", limit=100)
+        invoices_sudo = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                self._get_client_invoice_domain(client),
+                order="invoice_date desc, id desc",
+                limit=100,
+            )
+        )
+        return invoices_sudo
 
     @api.model
     def _get_client_orders(self, client):
-        """:return: the quotations ``client`` may relate a ticket to, newest first"""
+        """:return: the quotations ``client`` may relate a ticket to, newest first, elevated (sudo)"""
         # sudo: the domain pins the client's own documents, whatever the portal rules allow.
-        return self.env["sale.order"].sudo().search(
-            self._get_client_order_domain(client), order="date_order desc, id desc", limit=100)
+        orders_sudo = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                self._get_client_order_domain(client),
+                order="date_order desc, id desc",
+                limit=100,
+            )
+        )
+        return orders_sudo
 
     @api.model
     def _create_from_portal(self, partner, values, files=()):
@@ -211,63 +278,82 @@ class ClientHubTicket(models.Model):
         subject = (values.get("name") or "").strip()
         if not subject:
             raise UserError(self.env._("Please enter a subject for your ticket."))
-        invoice = self._get_client_invoices(partner).filtered(lambda m: m.id == values.get("invoice_id"))
-        if values.get("invoice_id") and not invoice:
+        invoice_sudo = self._get_client_invoices(partner).filtered(
+            lambda m: m.id == values.get("invoice_id")
+        )
+        if values.get("invoice_id") and not invoice_sudo:
             raise UserError(self.env._("The selected invoice is not available."))
-        order = self._get_client_orders(partner).filtered(lambda o: o.id == values.get("sale_order_id"))
-        if values.get("sale_order_id") and not order:
+        order_sudo = self._get_client_orders(partner).filtered(
+            lambda o: o.id == values.get("sale_order_id")
+        )
+        if values.get("sale_order_id") and not order_sudo:
             raise UserError(self.env._("The selected quotation is not available."))
         for filename, content in files:
             self._check_attachment_size(filename, len(content))
         description = (values.get("description") or "").strip()
         # sudo: portal users only read tickets; this opens one for themselves with
         # whitelisted values, keeping them as the author.
-        ticket = self.sudo().create({
-            "name": subject[:200],
-            "description": plaintext2html(description) if description else False,
-            "partner_id": partner.id,
-            "invoice_id": invoice.id,
-            "sale_order_id": order.id,
-        })
+        ticket_sudo = self.sudo().create(
+            {
+                "name": subject[:200],
+                "description": plaintext2html(description) if description else False,
+                "partner_id": partner.id,
+                "invoice_id": invoice_sudo.id,
+                "sale_order_id": order_sudo.id,
+            }
+        )
         if files:
             # sudo: portal users cannot attach to tickets: the ticket was just created for them and sizes checked
-            self.env["ir.attachment"].sudo().create([{
-                "name": filename,
-                "raw": content,
-                "res_model": self._name,
-                "res_id": ticket.id,
-            } for filename, content in files])
-        return ticket
+            self.env["ir.attachment"].sudo().create(
+                [
+                    {
+                        "name": filename,
+                        "raw": content,
+                        "res_model": self._name,
+                        "res_id": ticket_sudo.id,
+                    }
+                    for filename, content in files
+                ]
+            )
+        return ticket_sudo
 
     def _notify_support_team(self):
         """Tell the support team (members of the Support Team group) about new tickets,
         with an internal note that notifies them by their preferred channel."""
         team = self.env.ref("client_hub.group_support", raise_if_not_found=False)
         # sudo: group members are not readable by portal users; used only to notify the support team
-        partners = team.sudo().all_user_ids.filtered("active").partner_id if team else False
-        if not partners:
+        partners_sudo = (
+            team.sudo().all_user_ids.filtered("active").partner_id if team else False
+        )
+        if not partners_sudo:
             return
         odoobot = self.env.ref("base.partner_root")
         for ticket in self:
             # sudo: the creator may be a portal user or the gateway; an internal note by OdooBot to staff only
             ticket.sudo().message_post(
-                body=self.env._("New ticket from %(client)s: %(subject)s",
-                                client=ticket.partner_id.display_name or self.env._("unknown"),
-                                subject=ticket.name),
+                body=self.env._(
+                    "New ticket from %(client)s: %(subject)s",
+                    client=ticket.partner_id.display_name or self.env._("unknown"),
+                    subject=ticket.name,
+                ),
                 subtype_xmlid="mail.mt_note",
                 author_id=odoobot.id,
-                partner_ids=partners.ids,
+                partner_ids=partners_sudo.ids,
             )
 
     @api.model
     def _is_known_client(self, partner):
         """A known client: not staff, and a customer or a portal user."""
         # sudo: the author's users are not readable by the gateway/portal; only a yes/no answer is returned
-        partner = partner.sudo()
-        if not partner or any(user._is_internal() for user in partner.user_ids):
+        partner_sudo = partner.sudo()
+        if not partner_sudo or any(
+            user._is_internal() for user in partner_sudo.user_ids
+        ):
             return False
-        return bool(partner.commercial_partner_id.customer_rank > 0
-                    or any(user._is_portal() for user in partner.user_ids))
+        return bool(
+            partner_sudo.commercial_partner_id.customer_rank > 0
+            or any(user._is_portal() for user in partner_sudo.user_ids)
+        )
 
     # ------------------------------------------------------------------
     # Mail
@@ -278,7 +364,9 @@ class ClientHubTicket(models.Model):
         return self.access_url
 
     @api.model
-    def _get_thread_with_access(self, thread_id, *, hash=None, pid=None, token=None, **kwargs):
+    def _get_thread_with_access(
+        self, thread_id, *, hash=None, pid=None, token=None, **kwargs
+    ):
         """Override of `portal`: a ticket's conversation is reached by signed-in users with
         access to the ticket only (clients sign in with their magic link), as its pages are;
         access tokens and signed hashes grant nothing here."""
@@ -292,7 +380,9 @@ class ClientHubTicket(models.Model):
             return error
         author = self.env["res.partner"].browse(message_dict.get("author_id")).exists()
         if not self._is_known_client(author):
-            return AliasError("error_ticket_unknown_client", self.env._("restricted to known clients"))
+            return AliasError(
+                "error_ticket_unknown_client", self.env._("restricted to known clients")
+            )
         return False
 
     @api.model
@@ -301,27 +391,41 @@ class ClientHubTicket(models.Model):
         author (a known client, see `_alias_get_error`)."""
         author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
         values = dict(custom_values or {})
-        values.update({
-            "name": msg_dict.get("subject") or self.env._("(no subject)"),
-            "partner_id": author.id,
-            "description": msg_dict.get("body"),
-        })
-        return super(ClientHubTicket, self.with_context(mail_create_nosubscribe=True)).message_new(
-            msg_dict, custom_values=values)
+        values.update(
+            {
+                "name": msg_dict.get("subject") or self.env._("(no subject)"),
+                "partner_id": author.id,
+                "description": msg_dict.get("body"),
+            }
+        )
+        return super(
+            ClientHubTicket, self.with_context(mail_create_nosubscribe=True)
+        ).message_new(msg_dict, custom_values=values)
 
     def _message_post_after_hook(self, message, msg_vals):
         """Override of `mail`: a conversation message updates the last activity date, and
         a client's answer puts a ticket waiting on them back in progress."""
         res = super()._message_post_after_hook(message, msg_vals)
-        if message.message_type in ("comment", "email") and not message.is_internal \
-                and message.subtype_id == self.env.ref("mail.mt_comment"):
+        if (
+            message.message_type in ("comment", "email")
+            and not message.is_internal
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+        ):
             # sudo: portal users only read tickets; message_post already checked their access to this ticket
             self.sudo().last_activity_date = message.date
-            waiting = self.env.ref("client_hub.ticket_stage_waiting", raise_if_not_found=False)
-            in_progress = self.env.ref("client_hub.ticket_stage_in_progress", raise_if_not_found=False)
+            waiting = self.env.ref(
+                "client_hub.ticket_stage_waiting", raise_if_not_found=False
+            )
+            in_progress = self.env.ref(
+                "client_hub.ticket_stage_in_progress", raise_if_not_found=False
+            )
             # sudo: the author's users may not be readable by portal users; only whether one is staff is used
-            author_is_staff = any(user._is_internal() for user in message.author_id.sudo().user_ids)
+            author_is_staff = any(
+                user._is_internal() for user in message.author_id.sudo().user_ids
+            )
             if waiting and in_progress and not author_is_staff:
                 # sudo: portal users cannot write tickets: their checked reply moves a waiting ticket back in progress
-                self.sudo().filtered(lambda t: t.stage_id == waiting).stage_id = in_progress
+                self.sudo().filtered(
+                    lambda t: t.stage_id == waiting
+                ).stage_id = in_progress
         return res

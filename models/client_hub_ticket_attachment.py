@@ -5,21 +5,26 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-MAX_SIZE_PARAM = "client_hub.ticket_attachment_max_size_mb"
-DEFAULT_MAX_SIZE_MB = 10
+from ..const import (
+    DEFAULT_TICKET_ATTACHMENT_MAX_SIZE_MB,
+    PARAM_TICKET_ATTACHMENT_MAX_SIZE_MB,
+)
 
 
 class ClientHubTicket(models.Model):
     """Files on tickets: what the client sees of them, and the size limit on theirs."""
+
     _inherit = "client_hub.ticket"
 
     client_attachment_ids = fields.Many2many(
-        "ir.attachment", string="Files Shared with the Client",
+        "ir.attachment",
+        string="Files Shared with the Client",
         # computed as superuser: clients may not read attachments, and the domain is what
         # decides which of the ticket's files they get (readers of the ticket only)
-        compute="_compute_client_attachment_ids", compute_sudo=True,
+        compute="_compute_client_attachment_ids",
+        compute_sudo=True,
         help="The files the client sees: those of the messages they can read, and the ones "
-             "they attached themselves.",
+        "they attached themselves.",
     )
 
     # ------------------------------------------------------------------
@@ -27,11 +32,16 @@ class ClientHubTicket(models.Model):
     # ------------------------------------------------------------------
     def _compute_client_attachment_ids(self):
         attachments = self.env["ir.attachment"].search(
-            Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids)
-            & self._get_client_attachment_domain(), order="id")
+            Domain("res_model", "=", self._name)
+            & Domain("res_id", "in", self.ids)
+            & self._get_client_attachment_domain(),
+            order="id",
+        )
         per_ticket = attachments.grouped("res_id")
         for ticket in self:
-            ticket.client_attachment_ids = per_ticket.get(ticket.id, attachments.browse())
+            ticket.client_attachment_ids = per_ticket.get(
+                ticket.id, attachments.browse()
+            )
 
     # ------------------------------------------------------------------
     # Business methods
@@ -39,12 +49,9 @@ class ClientHubTicket(models.Model):
     @api.model
     def _get_attachment_max_size(self):
         """Largest file a client may attach to a ticket, in bytes."""
-        # sudo: system parameters are not readable by portal users; only the attachment size limit is read
-        param = self.env["ir.config_parameter"].sudo().get_param(MAX_SIZE_PARAM)
-        try:
-            megabytes = float(param) if param else DEFAULT_MAX_SIZE_MB
-        except ValueError:
-            megabytes = DEFAULT_MAX_SIZE_MB
+        megabytes = self.env["ir.config_parameter"]._client_hub_get_number(
+            PARAM_TICKET_ATTACHMENT_MAX_SIZE_MB, DEFAULT_TICKET_ATTACHMENT_MAX_SIZE_MB
+        )
         return int(megabytes * 1024 * 1024)
 
     @api.model
@@ -55,6 +62,7 @@ class ClientHubTicket(models.Model):
         attached outside any message by a client's user (the ticket form, a direct upload).
         Files of internal notes, and files staff attach to the ticket itself, stay with staff.
         """
+
         def to_sql(model, alias, query):
             return SQL(
                 """(
@@ -80,6 +88,7 @@ class ClientHubTicket(models.Model):
                 res_id=model._field_to_sql(alias, "res_id", query),
                 create_uid=model._field_to_sql(alias, "create_uid", query),
             )
+
         return Domain.custom(to_sql=to_sql)
 
     @api.model
@@ -99,26 +108,39 @@ class ClientHubTicket(models.Model):
         :return: the paragraph added to an e-mail's message about them"""
         max_mb = round(self._get_attachment_max_size() / 1024 / 1024, 1)
         files = ", ".join(
-            self.env._("“%(name)s” (%(size)s MB)", name=name, size=round(size / 1024 / 1024, 1))
-            for name, size in dropped)
-        return Markup('<p class="o_client_ticket_dropped_files"><em>%s</em></p>') % self.env._(
-            "Not kept, as each file can be at most %(max)s MB: %(files)s.", max=max_mb, files=files)
+            self.env._(
+                "“%(name)s” (%(size)s MB)", name=name, size=round(size / 1024 / 1024, 1)
+            )
+            for name, size in dropped
+        )
+        return Markup(
+            '<p class="o_client_ticket_dropped_files"><em>%s</em></p>'
+        ) % self.env._(
+            "Not kept, as each file can be at most %(max)s MB: %(files)s.",
+            max=max_mb,
+            files=files,
+        )
 
     @api.model
     def _check_attachment_size(self, filename, size):
         """:raise UserError: with a message for the client when a file is too large."""
         max_size = self._get_attachment_max_size()
         if size > max_size:
-            raise UserError(self.env._(
-                "The file “%(name)s” is too large (%(size)s MB). Each file can be at most %(max)s MB.",
-                name=filename, size=round(size / 1024 / 1024, 1),
-                max=round(max_size / 1024 / 1024, 1),
-            ))
+            raise UserError(
+                self.env._(
+                    "The file “%(name)s” is too large (%(size)s MB). Each file can be at most %(max)s MB.",
+                    name=filename,
+                    size=round(size / 1024 / 1024, 1),
+                    max=round(max_size / 1024 / 1024, 1),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------
-    def _process_attachments_for_post(self, attachments, attachment_ids, message_values):
+    def _process_attachments_for_post(
+        self, attachments, attachment_ids, message_values
+    ):
         """Override of `mail`: the files of an incoming e-mail that are over the size limit
         are not kept; the rest of the e-mail is, and its message says which files were
         dropped. Files from clients on other routes are refused outright, see
@@ -134,7 +156,9 @@ class ClientHubTicket(models.Model):
                 else:
                     kept.append(attachment)
             attachments = kept
-        result = super()._process_attachments_for_post(attachments, attachment_ids, message_values)
+        result = super()._process_attachments_for_post(
+            attachments, attachment_ids, message_values
+        )
         if dropped:
             body = result.get("body", message_values.get("body")) or Markup()
             result["body"] = body + self._get_dropped_files_note(dropped)

@@ -55,5 +55,7 @@ class IrAttachment(models.Model):
         if not ticket_files:
             return self.browse()
         shared = ticket_files.with_context(active_test=False).search(
-            Domain("id", "in", ticket_files.ids) & self.env[TICKET_MODEL]._get_client_attachment_domain())
+            Domain("id", "in", ticket_files.ids)
+            & self.env[TICKET_MODEL]._get_client_attachment_domain()
+        )
         return self.browse((ticket_files - shared).ids)

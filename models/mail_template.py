@@ -4,27 +4,23 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
-_logger = logging.getLogger(__name__)
+from ..const import (
+    CLIENT_TEMPLATE_KINDS,
+    CLIENT_TEMPLATE_SAMPLE_VALUES,
+    PARAM_SALE_CONFIRMATION_TEMPLATE,
+)
 
-# kind of client template: (document model, global template used when the client has none)
-CLIENT_TEMPLATE_KINDS = {
-    "invoice": ("account.move", "account.email_template_edi_invoice"),
-    "credit_note": ("account.move", "account.email_template_edi_credit_note"),
-    "quotation": ("sale.order", "sale.email_template_edi_sale"),
-    "order": ("sale.order", "sale.mail_template_sale_confirmation"),
-    "receipt": ("account.payment", "account.mail_template_data_payment_receipt"),
-}
-# field values of the documents a kind of client template is meant for
-CLIENT_TEMPLATE_SAMPLE_VALUES = {
-    "invoice": {"move_type": "out_invoice"},
-    "credit_note": {"move_type": "out_refund"},
-    "receipt": {"payment_type": "inbound", "partner_type": "customer"},
-}
+_logger = logging.getLogger(__name__)
 
 
 def _get_kind_domain(kind):
     """:return: the domain of the documents a kind of client template is meant for"""
-    return Domain([(fname, "=", value) for fname, value in CLIENT_TEMPLATE_SAMPLE_VALUES.get(kind, {}).items()])
+    return Domain(
+        [
+            (fname, "=", value)
+            for fname, value in CLIENT_TEMPLATE_SAMPLE_VALUES.get(kind, {}).items()
+        ]
+    )
 
 
 class MailTemplate(models.Model):
@@ -57,33 +53,102 @@ class MailTemplate(models.Model):
         template that cannot render is refused when saved even on a fresh database."""
         client_templates = self.filtered("client_hub_partner_id")
         result = super(MailTemplate, self - client_templates)._check_can_be_rendered(
-            fnames=fnames, render_options=render_options,
+            fnames=fnames,
+            render_options=render_options,
         )
         dynamic_fnames = self._get_dynamic_field_names()
         fnames = dynamic_fnames & set(fnames) if fnames else dynamic_fnames
         # sudo: the sample document only proves the template renders, nothing of it is shown,
         # and staff editing e.g. the receipt template may not read payments
-        for template in client_templates.sudo():
-            record = template._client_hub_get_sample_record()
+        for template_sudo in client_templates.sudo():
+            record_sudo = template_sudo._client_hub_get_sample_record()
             for fname in fnames:
                 try:
                     # _ids, not ids: the sample may be a new record
-                    template._render_field(fname, list(record._ids), options=render_options)
+                    template_sudo._render_field(
+                        fname, list(record_sudo._ids), options=render_options
+                    )
                 except Exception as error:  # any rendering error refuses the template
-                    raise ValidationError(self.env._(
-                        "The %(kind)s e-mail template of %(client)s cannot be rendered, "
-                        "please correct its %(field)s.\n\nError: %(error)s",
-                        kind=template._get_client_hub_kind_label(template.client_hub_kind),
-                        client=template.client_hub_partner_id.display_name,
-                        field=template._fields[fname]._description_string(self.env),
-                        error=error,
-                    )) from error
+                    raise ValidationError(
+                        self.env._(
+                            "The %(kind)s e-mail template of %(client)s cannot be rendered, "
+                            "please correct its %(field)s.\n\nError: %(error)s",
+                            kind=template_sudo._get_client_hub_kind_label(
+                                template_sudo.client_hub_kind
+                            ),
+                            client=template_sudo.client_hub_partner_id.display_name,
+                            field=template_sudo._fields[fname]._description_string(
+                                self.env
+                            ),
+                            error=error,
+                        )
+                    ) from error
         return result
+
+    @api.model
+    def _client_hub_get_global_template(self, kind):
+        """Global template of a kind of document: the one Odoo sends when the client has
+        none of its own (order confirmations follow the template chosen in Settings).
+
+        :param str kind: one of `CLIENT_TEMPLATE_KINDS`
+        :return: mail.template record, possibly empty
+        """
+        if kind == "order":
+            template_id = self.env["ir.config_parameter"]._client_hub_get_number(
+                PARAM_SALE_CONFIRMATION_TEMPLATE, 0
+            )
+            template = self.browse(template_id).exists()
+            if template:
+                return template
+        return (
+            self.env.ref(CLIENT_TEMPLATE_KINDS[kind][1], raise_if_not_found=False)
+            or self.browse()
+        )
+
+    def _client_hub_write_for_client(self, partner, kind, subject, body):
+        """Store ``subject`` and ``body`` in ``partner``'s own template of ``kind``, ``self``
+        being the template the client uses now (empty: the global one).
+
+        Copy-on-write: the client's own template is written in place; any other (the
+        global template, or one shared with other clients) is copied first, so that
+        editing one client never changes another's e-mails.
+
+        :param partner: res.partner record, the client
+        :param str kind: one of `CLIENT_TEMPLATE_KINDS`
+        :return: the template the client uses from now on (``self`` when nothing changed)
+        """
+        partner.ensure_one()
+        if self and self.client_hub_partner_id == partner:
+            changes = {"subject": subject} if self.subject != subject else {}
+            if self.body_html != body:
+                changes["body_html"] = body
+            if changes:
+                self.write(changes)
+            return self
+        source = self or self._client_hub_get_global_template(kind)
+        if not source or (source.subject == subject and source.body_html == body):
+            return self
+        return source.copy(
+            {
+                "name": self.env._(
+                    "%(kind)s – %(client)s",
+                    kind=self._get_client_hub_kind_label(kind),
+                    client=partner.display_name,
+                ),
+                "email_layout_xmlid": source.email_layout_xmlid,
+                "subject": subject,
+                "body_html": body,
+                "client_hub_partner_id": partner.id,
+                "client_hub_kind": kind,
+            }
+        )
 
     @api.model
     def _get_client_hub_kind_label(self, kind):
         """:return: the translated label of a kind of client template"""
-        return dict(self._fields["client_hub_kind"]._description_selection(self.env)).get(kind, kind)
+        return dict(
+            self._fields["client_hub_kind"]._description_selection(self.env)
+        ).get(kind, kind)
 
     def _client_hub_get_sample_record(self):
         """Record the client template is checked against: the client's latest document of
@@ -116,7 +181,11 @@ class MailTemplate(models.Model):
         except Exception:  # sending must never break on a client template
             _logger.warning(
                 "Client template %s (%s) cannot render for %s %s; using the global template.",
-                self.id, self.name, records._name, records.ids, exc_info=True,
+                self.id,
+                self.name,
+                records._name,
+                records.ids,
+                exc_info=True,
             )
             return False
         return True
@@ -135,14 +204,16 @@ class MailTemplate(models.Model):
         client = records.partner_id.commercial_partner_id
         if len(client) != 1:
             return no_template
-        Partner = self.env["res.partner"]
         for kind, (model, _xmlid) in CLIENT_TEMPLATE_KINDS.items():
             if (
                 model == self.model
-                and Partner._get_client_template_default(kind) == self
-                and records.filtered_domain(_get_kind_domain(kind)) == records  # e.g. not a vendor payment
+                and self._client_hub_get_global_template(kind) == self
+                and records.filtered_domain(_get_kind_domain(kind))
+                == records  # e.g. not a vendor payment
             ):
-                return self._client_hub_pick(client._get_client_mail_template(kind), no_template, records)
+                return self._client_hub_pick(
+                    client._get_client_mail_template(kind), no_template, records
+                )
         return no_template
 
     @api.model
@@ -155,6 +226,10 @@ class MailTemplate(models.Model):
         :param records: documents about to be sent
         :return: mail.template record
         """
-        if client_template and records and client_template._client_hub_renders_for(records):
+        if (
+            client_template
+            and records
+            and client_template._client_hub_renders_for(records)
+        ):
             return client_template
         return global_template

@@ -4,27 +4,19 @@ from odoo import models
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
-    # ---- magic link (issue 5) ----
     def _client_hub_magic_link_redirect(self):
         """Return the local URL a client's magic link opens for this document, or
-        ``False`` when the document's e-mails carry no magic link.
+        ``False`` when the document's e-mails carry no magic link (the default).
 
-        Invoices and quotations open their portal page (with its access token, as the
-        stock button does); payment receipts, which have no portal page, open the
-        client's statement.
+        Models whose documents clients open override it: invoices, quotations and
+        tickets open their portal page, payment receipts the client's statement.
         """
         self.ensure_one()
-        if self._name == "account.move" and self.is_sale_document(include_receipts=True):
-            # sudo: the document's recipients get its tokened portal URL in their e-mail, as the stock button does
-            return self.sudo().get_portal_url()
-        if self._name == "sale.order":
-            # sudo: the document's recipients get its tokened portal URL in their e-mail, as the stock button does
-            return self.sudo().get_portal_url()
-        if self._name == "account.payment" and self.partner_type == "customer":
-            return "/my/statement"
         return False
 
-    def _notify_get_recipients_classify(self, message, recipients_data, model_description, msg_vals=False):
+    def _notify_get_recipients_classify(
+        self, message, recipients_data, model_description, msg_vals=False
+    ):
         """Override of `mail` to give the client a document e-mail is for (its contact,
         e.g. the invoice's partner) its own "View <document>" button: a magic link that
         signs that contact in and opens the document.
@@ -37,7 +29,8 @@ class MailThread(models.AbstractModel):
         queued mail nor any other copy holds one.
         """
         groups = super()._notify_get_recipients_classify(
-            message, recipients_data, model_description, msg_vals=msg_vals)
+            message, recipients_data, model_description, msg_vals=msg_vals
+        )
         if len(self) != 1 or not groups:
             return groups
         redirect = self._client_hub_magic_link_redirect()
@@ -50,28 +43,39 @@ class MailThread(models.AbstractModel):
         result = []
         for group in groups:
             personal = [
-                rdata for rdata in group["recipients_data"]
+                rdata
+                for rdata in group["recipients_data"]
                 if rdata["id"] in clients.ids and rdata["type"] != "user"
             ]
-            others = [rdata for rdata in group["recipients_data"] if rdata not in personal]
+            others = [
+                rdata for rdata in group["recipients_data"] if rdata not in personal
+            ]
             if others:
-                result.append(dict(
-                    group, recipients_data=others,
-                    recipients_ids=[rdata["id"] for rdata in others if rdata["id"]],
-                ))
+                result.append(
+                    dict(
+                        group,
+                        recipients_data=others,
+                        recipients_ids=[rdata["id"] for rdata in others if rdata["id"]],
+                    )
+                )
             title = group.get("button_access", {}).get("title") or self.env._(
-                "View %s", model_description)
+                "View %s", model_description
+            )
             for rdata in personal:
                 partner = Partner.browse(rdata["id"])
-                result.append(dict(
-                    group,
-                    recipients_data=[rdata],
-                    recipients_ids=[rdata["id"]],
-                    recipients_emails=[],
-                    has_button_access=True,
-                    button_access={
-                        "url": Link._get_placeholder_url(partner, redirect=redirect),
-                        "title": title,
-                    },
-                ))
+                result.append(
+                    dict(
+                        group,
+                        recipients_data=[rdata],
+                        recipients_ids=[rdata["id"]],
+                        recipients_emails=[],
+                        has_button_access=True,
+                        button_access={
+                            "url": Link._get_placeholder_url(
+                                partner, redirect=redirect
+                            ),
+                            "title": title,
+                        },
+                    )
+                )
         return result

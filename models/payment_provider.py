@@ -12,10 +12,9 @@ STRIPE_SIGNATURE_TOLERANCE = 300  # seconds
 class PaymentProvider(models.Model):
     _inherit = "payment.provider"
 
-    # ---- statement, payment (issue 6) ----
-
-    def _client_hub_stripe_check_signature(self, payload, signature_header, now=None,
-                                           tolerance=STRIPE_SIGNATURE_TOLERANCE):
+    def _client_hub_stripe_check_signature(
+        self, payload, signature_header, now=None, tolerance=STRIPE_SIGNATURE_TOLERANCE
+    ):
         """Tell whether a Stripe webhook payload carries a valid signature.
 
         See https://docs.stripe.com/webhooks#verify-manually. The signature is the
@@ -31,7 +30,9 @@ class PaymentProvider(models.Model):
         :rtype: bool
         """
         self.ensure_one()
-        secret = self.sudo().stripe_webhook_secret  # The secret is restricted to system users.
+        secret = (
+            self.sudo().stripe_webhook_secret
+        )  # The secret is restricted to system users.
         if not secret or not signature_header:
             return False
         timestamps, signatures = [], []
@@ -44,17 +45,26 @@ class PaymentProvider(models.Model):
             elif key == "v1":
                 signatures.append(value)
         # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "１２３".
-        if len(timestamps) != 1 or not re.fullmatch(r"[0-9]{1,12}", timestamps[0]) or not signatures:
+        if (
+            len(timestamps) != 1
+            or not re.fullmatch(r"[0-9]{1,12}", timestamps[0])
+            or not signatures
+        ):
             return False
         timestamp = int(timestamps[0])
         now = time.time() if now is None else now
         if abs(now - timestamp) > tolerance:
             return False
         signed_payload = b"%d." % timestamp + payload
-        expected = hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest().encode()
+        expected = (
+            hmac.new(secret.encode(), signed_payload, hashlib.sha256)
+            .hexdigest()
+            .encode()
+        )
         # Compare against every entry (no early exit) so timing reveals nothing; as bytes, since
         # compare_digest refuses str with non-ASCII characters.
         matches = [
-            hmac.compare_digest(expected, signature.encode("utf-8", "replace")) for signature in signatures
+            hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+            for signature in signatures
         ]
         return any(matches)

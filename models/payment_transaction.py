@@ -11,8 +11,6 @@ _logger = logging.getLogger(__name__)
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
-    # ---- statement, payment (issue 6) ----
-
     def _process(self, provider_code, payment_data):
         """Override of `payment` to serialise the processing of one transaction, to refuse
         Stripe data about another transaction's intent, and to post-process the transaction
@@ -51,30 +49,41 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         if self.provider_code != "stripe" or self.operation == "refund":
             return True  # Refunds carry a refund object, found by its own id.
-        intent = payment_data.get("setup_intent" if self.operation == "validation" else "payment_intent")
+        intent = payment_data.get(
+            "setup_intent" if self.operation == "validation" else "payment_intent"
+        )
         owner = self.source_transaction_id or self
         intent_id = intent.get("id") if isinstance(intent, dict) else None
         if not intent_id or intent.get("description") != owner.reference:
             reason = "it was not created for this transaction"
         # sudo: an intent used by any transaction, readable by the caller or not, is spent.
-        elif self.sudo().search_count([
-            ("provider_reference", "=", intent_id),
-            ("provider_code", "=", "stripe"),
-            ("id", "not in", (owner | owner.child_transaction_ids).ids),
-        ], limit=1):
+        elif self.sudo().search_count(
+            [
+                ("provider_reference", "=", intent_id),
+                ("provider_code", "=", "stripe"),
+                ("id", "not in", (owner | owner.child_transaction_ids).ids),
+            ],
+            limit=1,
+        ):
             reason = "another transaction already uses it"
         else:
             return True
         _logger.warning(
-            "Refused the Stripe intent %s for transaction %s: %s.", intent_id, self.reference, reason,
+            "Refused the Stripe intent %s for transaction %s: %s.",
+            intent_id,
+            self.reference,
+            reason,
         )
         return False
 
     def _client_hub_lock(self):
         """Lock the transactions' rows until the end of the database transaction."""
-        self.env.cr.execute(SQL(
-            "SELECT id FROM payment_transaction WHERE id IN %s FOR UPDATE", tuple(self.ids),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM payment_transaction WHERE id IN %s FOR UPDATE",
+                tuple(self.ids),
+            )
+        )
 
     def _client_hub_post_process_done(self):
         """Post-process the confirmed transactions that are not post-processed yet.
@@ -83,7 +92,9 @@ class PaymentTransaction(models.Model):
         accounting period) rolls back only the accounting side, logs it, and leaves the
         transaction to the stock cron, which retries it; the confirmation itself is kept.
         """
-        for tx in self.filtered(lambda t: t.state == "done" and not t.is_post_processed):
+        for tx in self.filtered(
+            lambda t: t.state == "done" and not t.is_post_processed
+        ):
             try:
                 with self.env.cr.savepoint():
                     tx._post_process()

@@ -3,30 +3,11 @@ from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
+    """Quotations on the client dashboard: the client's status of each, and the
+    rejections clients make from the portal."""
+
     _inherit = "sale.order"
 
-    # ---- per-client e-mail templates (issue 4) ----
-    def _find_mail_template(self):
-        """Override of `sale` to send quotations with the client's own template."""
-        template = super()._find_mail_template()
-        if self.env.context.get("proforma") or self.state == "sale":
-            return template  # pro-forma keeps the global one; confirmed: see below
-        return self._get_client_hub_template("quotation", template)
-
-    def _get_confirmation_template(self):
-        """Override of `sale` to confirm orders (Send button and automatic confirmation
-        e-mail) with the client's own template: it wins over the quotation template's and
-        the one chosen in Settings."""
-        return self._get_client_hub_template("order", super()._get_confirmation_template())
-
-    def _get_client_hub_template(self, kind, template):
-        self.ensure_one()
-        client = self.partner_id.commercial_partner_id
-        if not client:
-            return template
-        return self.env["mail.template"]._client_hub_pick(client._get_client_mail_template(kind), template, self)
-
-    # ---- dashboard (issue 3) ----
     client_rejected_date = fields.Datetime(
         string="Rejected by Client On",
         readonly=True,
@@ -34,7 +15,9 @@ class SaleOrder(models.Model):
         help="Set when the client declined the quotation from the portal. "
         "A quotation cancelled by staff has none.",
     )
-    client_reject_reason = fields.Text(string="Rejection Reason", readonly=True, copy=False)
+    client_reject_reason = fields.Text(
+        string="Rejection Reason", readonly=True, copy=False
+    )
     client_quotation_status = fields.Selection(
         selection=[
             ("draft", "Draft"),
@@ -51,7 +34,12 @@ class SaleOrder(models.Model):
 
     @api.depends("state", "client_rejected_date")
     def _compute_client_quotation_status(self):
-        status_by_state = {"draft": "draft", "sent": "sent", "sale": "accepted", "cancel": "cancel"}
+        status_by_state = {
+            "draft": "draft",
+            "sent": "sent",
+            "sale": "accepted",
+            "cancel": "cancel",
+        }
         for order in self:
             if order.state == "cancel" and order.client_rejected_date:
                 order.client_quotation_status = "rejected"
@@ -61,10 +49,12 @@ class SaleOrder(models.Model):
     def action_draft(self):
         """Override of `sale`: a quotation set back to draft is no longer rejected."""
         res = super().action_draft()
-        self.filtered(lambda o: o.state == "draft" and o.client_rejected_date).write({
-            "client_rejected_date": False,
-            "client_reject_reason": False,
-        })
+        self.filtered(lambda o: o.state == "draft" and o.client_rejected_date).write(
+            {
+                "client_rejected_date": False,
+                "client_reject_reason": False,
+            }
+        )
         return res
 
     def _client_hub_reject(self, reason, author=None):
@@ -79,7 +69,7 @@ class SaleOrder(models.Model):
         if any(order.state not in ("draft", "sent") for order in self):
             raise UserError(self.env._("Only a quotation can be rejected."))
         self._action_cancel()
-        self.write({"client_rejected_date": fields.Datetime.now(), "client_reject_reason": reason})
+        self._client_hub_stamp_rejection(reason)
         for order in self:
             order.message_post(
                 author_id=(author or order.partner_id).id,
@@ -88,3 +78,16 @@ class SaleOrder(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
         return True
+
+    def _client_hub_stamp_rejection(self, reason):
+        """Mark these cancelled quotations as rejected by the client, with the client's reason
+        (what tells a client's decline from a cancellation by staff).
+
+        :param str reason: the client's message
+        """
+        self.write(
+            {
+                "client_rejected_date": fields.Datetime.now(),
+                "client_reject_reason": reason,
+            }
+        )

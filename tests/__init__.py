@@ -4,8 +4,10 @@ from . import test_magic_link_security
 from . import test_dashboard
 from . import test_partner_merge
 from . import test_rate_limits
+from . import test_settings
 from . import test_client_templates
 from . import test_statement
+from . import test_invoice_pdf
 from . import test_stripe_webhook
 from . import test_payment_providers
 from . import test_ticket
@@ -15,3 +17,4 @@ from . import test_tours
 from . import test_i18n
 from . import test_route_fuzz
 from . import test_malformed_input
+from . import test_performance

@@ -1,132 +1,89 @@
 from datetime import timedelta
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
-from odoo import fields
-from odoo.fields import Command
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError
+from odoo.fields import Command
 from odoo.http import Request
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
-FIGURES = ("client_total_invoiced", "client_total_paid", "client_balance_due", "client_overdue_amount")
-
-
-class DashboardCommon(AccountTestInvoicingCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
-        # the accounting test user also sells
-        cls.env.user.group_ids |= cls.env.ref("sales_team.group_sale_salesman_all_leads")
-        cls.tax10 = cls.env["account.tax"].create({
-            "name": "VAT 10%", "amount": 10, "amount_type": "percent", "type_tax_use": "sale",
-        })
-        Partner = cls.env["res.partner"]
-        cls.client = Partner.create({"name": "Sakura Trading", "is_company": True, "customer_rank": 1})
-        cls.contact = Partner.create({"name": "Haruka", "parent_id": cls.client.id})
-        cls.other_client = Partner.create({"name": "Spree Logistik", "is_company": True, "customer_rank": 1})
-
-    @classmethod
-    def _invoice(cls, amount, partner=None, move_type="out_invoice", post=True, due_in=30,
-                 currency=None, company=None, user=None, taxed=True):
-        """An invoice of `amount` + 10% tax, due `due_in` days from today."""
-        move = cls.env["account.move"].with_company(company or cls.env.company).create({
-            "move_type": move_type,
-            "partner_id": (partner or cls.client).id,
-            "invoice_date": cls.today,
-            "invoice_payment_term_id": False,
-            "invoice_date_due": cls.today + timedelta(days=due_in),
-            "currency_id": (currency or (company or cls.env.company).currency_id).id,
-            "invoice_user_id": user.id if user else False,
-            "invoice_line_ids": [Command.create({
-                "name": "Consulting",
-                "quantity": 1,
-                "price_unit": amount,
-                "tax_ids": [Command.set(cls._sale_tax(company).ids if taxed else [])],
-            })],
-        })
-        if post:
-            move.action_post()
-        return move
-
-    @classmethod
-    def _sale_tax(cls, company):
-        if not company or company == cls.env.company:
-            return cls.tax10
-        return cls.env["account.tax"].with_company(company).create({
-            "name": "VAT 10%", "amount": 10, "type_tax_use": "sale", "company_id": company.id,
-        })
-
-    @classmethod
-    def _pay(cls, invoice, amount):
-        cls.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids,
-        ).create({"amount": amount, "payment_date": cls.today})._create_payments()
-
-    def assertFigures(self, partner, invoiced, paid, due, overdue):
-        partner.invalidate_recordset(FIGURES)
-        self.assertEqual(
-            [partner[fname] for fname in FIGURES], [invoiced, paid, due, overdue],
-            f"invoiced, paid, due, overdue of {partner.display_name}",
-        )
+from .common import FIGURES, ClientHubHttpCommon, DashboardCommon
 
 
 @tagged("post_install", "-at_install")
 class TestDashboardFigures(DashboardCommon):
-
     def test_partial_payment_credit_notes_draft_and_cancelled(self):
-        late = self._invoice(1000, due_in=-10)                 # 1100, 400 paid -> 700 late
+        late = self._invoice(1000, due_in=-10)  # 1100, 400 paid -> 700 late
         self._pay(late, 400)
-        self._invoice(500)                                     # 550 open, not due yet
-        self._invoice(100, move_type="out_refund", due_in=0)   # 110 open credit
-        reversed_inv = self._invoice(200)                      # 220 fully credited
+        self._invoice(500)  # 550 open, not due yet
+        self._invoice(100, move_type="out_refund", due_in=0)  # 110 open credit
+        reversed_inv = self._invoice(200)  # 220 fully credited
         self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=reversed_inv.ids,
-        ).create({"journal_id": reversed_inv.journal_id.id, "date": self.today}).refund_moves()
+            active_model="account.move",
+            active_ids=reversed_inv.ids,
+        ).create(
+            {"journal_id": reversed_inv.journal_id.id, "date": self.today}
+        ).refund_moves()
         reversed_inv.reversal_move_ids.action_post()
-        self._invoice(2000, post=False)                        # draft: nowhere
+        self._invoice(2000, post=False)  # draft: nowhere
         cancelled = self._invoice(300)
         cancelled.button_draft()
-        cancelled.button_cancel()                              # cancelled: nowhere
+        cancelled.button_cancel()  # cancelled: nowhere
 
         # 1100 + 550 - 110 + 220 - 220; credit notes are not money collected
-        self.assertFigures(self.client, invoiced=1540.0, paid=400.0, due=1140.0, overdue=700.0)
-        self.assertTrue(self.client.client_is_overdue)
-        self.assertFigures(self.other_client, 0.0, 0.0, 0.0, 0.0)
-        self.assertFalse(self.other_client.client_is_overdue)
+        self.assertFigures(
+            self.client_a, invoiced=1540.0, paid=400.0, due=1140.0, overdue=700.0
+        )
+        self.assertTrue(self.client_a.client_is_overdue)
+        self.assertFigures(self.client_b, 0.0, 0.0, 0.0, 0.0)
+        self.assertFalse(self.client_b.client_is_overdue)
 
-        statuses = {move.amount_total_signed: move.client_invoice_status
-                    for move in self.client.client_invoice_ids}
-        self.assertEqual(statuses, {
-            1100.0: "partial", 550.0: "posted", -110.0: "credit_note", 220.0: "paid",
-            -220.0: "credit_note", 2200.0: "draft", 330.0: "cancel",
-        })
-        self.assertEqual(self.client.client_invoice_count, 7)
+        statuses = {
+            move.amount_total_signed: move.client_invoice_status
+            for move in self.client_a.client_invoice_ids
+        }
+        self.assertEqual(
+            statuses,
+            {
+                1100.0: "partial",
+                550.0: "posted",
+                -110.0: "credit_note",
+                220.0: "paid",
+                -220.0: "credit_note",
+                2200.0: "draft",
+                330.0: "cancel",
+            },
+        )
+        self.assertEqual(self.client_a.client_invoice_count, 7)
 
     def test_buckets_agree_with_the_documents(self):
         """The trigger-maintained buckets (accountants) give the same figures as the
         live query on account.move (users with restrictive record rules)."""
-        Partner = self.env["res.partner"]
-        self.assertTrue(Partner._client_figures_use_buckets())
+        Figures = self.env["client_hub.figures.bucket"]
+        self.assertTrue(Figures._use_buckets())
         late = self._invoice(1000, due_in=-10)
         self._pay(late, 400)
-        self._invoice(500, partner=self.contact)
+        self._invoice(500, partner=self.contact_a)
         self._invoice(100, move_type="out_refund", due_in=-2)
-        self._invoice(80, partner=self.other_client).button_draft()   # posted, then back to draft
-        late.invoice_date_due = self.today - timedelta(days=20)       # due date moved
-        partners = self.client | self.other_client
-        from_buckets = partners._get_client_figures()
-        with patch.object(type(Partner), "_client_figures_use_buckets", return_value=False):
-            from_documents = partners._get_client_figures()
+        self._invoice(
+            80, partner=self.client_b
+        ).button_draft()  # posted, then back to draft
+        late.invoice_date_due = self.today - timedelta(days=20)  # due date moved
+        partners = self.client_a | self.client_b
+        from_buckets = Figures._read_figures(partners.ids)
+        with patch.object(type(Figures), "_use_buckets", return_value=False):
+            from_documents = Figures._read_figures(partners.ids)
         keys = ("invoiced", "paid", "due", "overdue")
         for partner in partners:
             self.assertEqual(
                 {key: from_buckets.get(partner.id, {}).get(key, 0.0) for key in keys},
                 {key: from_documents.get(partner.id, {}).get(key, 0.0) for key in keys},
             )
-        self.assertEqual(from_buckets[self.client.id]["due"], 700.0 + 550.0 - 110.0)
-        self.assertEqual(from_buckets[self.client.id]["overdue"], 700.0 - 110.0)
+        self.assertEqual(from_buckets[self.client_a.id]["due"], 700.0 + 550.0 - 110.0)
+        self.assertEqual(from_buckets[self.client_a.id]["overdue"], 700.0 - 110.0)
 
     def test_paid_and_sent_statuses(self):
         invoice = self._invoice(100)
@@ -135,41 +92,60 @@ class TestDashboardFigures(DashboardCommon):
         self._pay(invoice, 110)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(invoice.client_invoice_status, "paid")
-        self.assertFigures(self.client, invoiced=110.0, paid=110.0, due=0.0, overdue=0.0)
+        self.assertFigures(
+            self.client_a, invoiced=110.0, paid=110.0, due=0.0, overdue=0.0
+        )
 
     def test_foreign_currency_in_company_currency(self):
         # 2017+ rate of the test currency: 1 company unit = 2 foreign units
-        foreign = self.setup_other_currency("EUR" if self.env.company.currency_id.name != "EUR" else "USD")
-        invoice = self._invoice(200, currency=foreign, due_in=-1)   # 220 foreign = 110 company
+        foreign = self.setup_other_currency(
+            "EUR" if self.env.company.currency_id.name != "EUR" else "USD"
+        )
+        invoice = self._invoice(
+            200, currency=foreign, due_in=-1
+        )  # 220 foreign = 110 company
         self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids,
-        ).create({"amount": 110, "currency_id": foreign.id, "payment_date": self.today})._create_payments()
-        self.assertFigures(self.client, invoiced=110.0, paid=55.0, due=55.0, overdue=55.0)
+            active_model="account.move",
+            active_ids=invoice.ids,
+        ).create(
+            {"amount": 110, "currency_id": foreign.id, "payment_date": self.today}
+        )._create_payments()
+        self.assertFigures(
+            self.client_a, invoiced=110.0, paid=55.0, due=55.0, overdue=55.0
+        )
 
     def test_contacts_roll_up_into_their_company(self):
-        self._invoice(100, partner=self.contact)
-        self._invoice(200, partner=self.client, due_in=-1)
-        second_contact = self.env["res.partner"].create({"name": "Ken", "parent_id": self.client.id})
+        self._invoice(100, partner=self.contact_a)
+        self._invoice(200, partner=self.client_a, due_in=-1)
+        second_contact = self.env["res.partner"].create(
+            {"name": "Ken", "parent_id": self.client_a.id}
+        )
         self._invoice(300, partner=second_contact)
-        for partner in (self.client, self.contact, second_contact):
-            self.assertFigures(partner, invoiced=660.0, paid=0.0, due=660.0, overdue=220.0)
-        self.assertEqual(len(self.contact.client_invoice_ids), 3)
+        for partner in (self.client_a, self.contact_a, second_contact):
+            self.assertFigures(
+                partner, invoiced=660.0, paid=0.0, due=660.0, overdue=220.0
+            )
+        self.assertEqual(len(self.contact_a.client_invoice_ids), 3)
 
     def test_two_companies(self):
         company_2 = self.setup_other_company()["company"]
         self.env.user.company_ids |= company_2
         self._invoice(100)
         self._invoice(1000, company=company_2, due_in=-5)
-        self.assertFigures(self.client, invoiced=110.0, paid=0.0, due=110.0, overdue=0.0)
-        self.assertEqual(len(self.client.client_invoice_ids), 1)
-        client_2 = self.client.with_company(company_2)
-        self.assertFigures(client_2, invoiced=1100.0, paid=0.0, due=1100.0, overdue=1100.0)
+        self.assertFigures(
+            self.client_a, invoiced=110.0, paid=0.0, due=110.0, overdue=0.0
+        )
+        self.assertEqual(len(self.client_a.client_invoice_ids), 1)
+        client_2 = self.client_a.with_company(company_2)
+        self.assertFigures(
+            client_2, invoiced=1100.0, paid=0.0, due=1100.0, overdue=1100.0
+        )
         self.assertEqual(client_2.client_currency_id, company_2.currency_id)
 
     def test_figures_in_a_constant_number_of_queries(self):
-        partners = self.env["res.partner"].create([
-            {"name": f"Client {i}", "customer_rank": 1} for i in range(20)
-        ])
+        partners = self.env["res.partner"].create(
+            [{"name": f"Client {i}", "customer_rank": 1} for i in range(20)]
+        )
         for partner in partners[:10]:
             self._invoice(100, partner=partner)
 
@@ -187,14 +163,119 @@ class TestDashboardFigures(DashboardCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestDashboardListSortAndFilters(DashboardCommon):
+class TestFiguresBuckets(DashboardCommon):
+    """The figures engine as an ORM model: rows kept by the trigger, their key, who reads them."""
 
+    BUCKET_FIELDS = ["due_date", "amount_total", "amount_residual", "move_count"]
+
+    def _rows(self, partner):
+        self.env.flush_all()
+        Figures = self.env["client_hub.figures.bucket"]
+        Figures.invalidate_model()  # written by the trigger, behind the ORM's back
+        return Figures.search_read(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("company_id", "=", self.env.company.id),
+            ],
+            ["id", *self.BUCKET_FIELDS],
+            order="due_date",
+        )
+
+    def _last_bucket_id(self):
+        self.env.cr.execute("SELECT last_value FROM client_hub_figures_bucket_id_seq")
+        return self.env.cr.fetchone()[0]
+
+    def test_trigger_keeps_one_row_per_due_date(self):
+        late = self._invoice(1000, due_in=-10)
+        self._invoice(500, due_in=-10)
+        draft = self._invoice(200, due_in=-10, post=False)
+        [row] = self._rows(self.client_a)
+        self.assertEqual(
+            [row[f] for f in self.BUCKET_FIELDS],
+            [late.invoice_date_due, 1650.0, 1650.0, 2],
+        )
+        last_id = self._last_bucket_id()
+        self._pay(late, 400)
+        draft.action_post()
+        [paid_row] = self._rows(self.client_a)
+        self.assertEqual(
+            [paid_row[f] for f in self.BUCKET_FIELDS],
+            [late.invoice_date_due, 1870.0, 1470.0, 3],
+        )
+        self.assertEqual(paid_row["id"], row["id"], "the row is updated in place")
+        self.assertEqual(
+            self._last_bucket_id(), last_id, "no id spent on an existing bucket"
+        )
+
+    def test_rebuild_gives_the_rows_of_the_trigger(self):
+        late = self._invoice(1000, due_in=-10)
+        self._pay(late, 400)
+        self._invoice(100, move_type="out_refund", due_in=0)
+        self._invoice(300, due_in=5).button_draft()
+        late.invoice_date_due = self.today - timedelta(days=20)
+        by_trigger = [
+            [row[f] for f in self.BUCKET_FIELDS]
+            for row in self._rows(self.client_a)
+            if row["move_count"]
+        ]
+        self.env["client_hub.figures.bucket"]._rebuild()
+        by_rebuild = [
+            [row[f] for f in self.BUCKET_FIELDS] for row in self._rows(self.client_a)
+        ]
+        self.assertEqual(by_rebuild, by_trigger)
+        self.assertEqual(len(by_rebuild), 2)
+
+    def test_key_is_unique(self):
+        invoice = self._invoice(100)
+        self.env.flush_all()
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.env["client_hub.figures.bucket"].sudo().create(
+                {
+                    "commercial_partner_id": self.client_a.id,
+                    "company_id": self.env.company.id,
+                    "due_date": invoice.invoice_date_due,
+                    "amount_total": 1.0,
+                    "amount_residual": 1.0,
+                    "move_count": 1,
+                }
+            )
+            self.env.flush_all()
+
+    def test_only_the_engine_reads_the_buckets(self):
+        """Accountants see the figures the buckets hold, but cannot read the buckets."""
+        self._invoice(1000, due_in=-10)
+        accountant = new_test_user(
+            self.env,
+            login="ch_bucket_accountant",
+            groups="account.group_account_invoice",
+            company_id=self.env.company.id,
+        )
+        client = self.client_a.with_user(accountant)
+        self.assertTrue(client.env["client_hub.figures.bucket"]._use_buckets())
+        self.assertFigures(
+            client, invoiced=1100.0, paid=0.0, due=1100.0, overdue=1100.0
+        )
+        with self.assertRaises(AccessError):
+            client.env["client_hub.figures.bucket"].search([])
+        self.assertTrue(
+            self.env["client_hub.figures.bucket"].search([]), "administrators may look"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardListSortAndFilters(DashboardCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
         cls.owes_300 = Partner.create({"name": "Owes 300", "customer_rank": 1})
-        cls.owes_100_late = Partner.create({"name": "Owes 100 late", "customer_rank": 1})
+        cls.owes_100_late = Partner.create(
+            {"name": "Owes 100 late", "customer_rank": 1}
+        )
         cls.settled = Partner.create({"name": "Settled", "customer_rank": 1})
         cls.no_invoice = Partner.create({"name": "No invoice", "customer_rank": 1})
         cls._invoice(300, partner=cls.owes_300, taxed=False)
@@ -203,48 +284,82 @@ class TestDashboardListSortAndFilters(DashboardCommon):
         cls.partners = cls.owes_300 | cls.owes_100_late | cls.settled | cls.no_invoice
 
     def _search(self, domain, order=None):
-        return self.env["res.partner"].search([("id", "in", self.partners.ids), *domain], order=order)
+        return self.env["res.partner"].search(
+            [("id", "in", self.partners.ids), *domain], order=order
+        )
 
     def test_sort_by_balance_due(self):
         self.assertEqual(
             self._search([], order="client_balance_due desc, id").ids,
             (self.owes_300 | self.owes_100_late | self.settled | self.no_invoice).ids,
         )
-        self.assertEqual(self._search([], order="client_balance_due asc, id")[-2:].ids,
-                         (self.owes_100_late | self.owes_300).ids)
-        self.assertEqual(self._search([], order="client_overdue_amount desc, id")[0], self.owes_100_late)
-        fields_info = self.env["res.partner"].fields_get(FIGURES, ["sortable", "searchable"])
-        self.assertTrue(all(info["sortable"] and info["searchable"] for info in fields_info.values()))
+        self.assertEqual(
+            self._search([], order="client_balance_due asc, id")[-2:].ids,
+            (self.owes_100_late | self.owes_300).ids,
+        )
+        self.assertEqual(
+            self._search([], order="client_overdue_amount desc, id")[0],
+            self.owes_100_late,
+        )
+        fields_info = self.env["res.partner"].fields_get(
+            FIGURES, ["sortable", "searchable"]
+        )
+        self.assertTrue(
+            all(
+                info["sortable"] and info["searchable"] for info in fields_info.values()
+            )
+        )
 
     def test_filters_owes_money_and_overdue(self):
-        self.assertEqual(self._search([("client_balance_due", ">", 0)]), self.owes_300 | self.owes_100_late)
-        self.assertEqual(self._search([("client_is_overdue", "=", True)]), self.owes_100_late)
-        self.assertEqual(self._search([("client_is_overdue", "=", False)]),
-                         self.owes_300 | self.settled | self.no_invoice)
-        self.assertEqual(self._search([("client_balance_due", "=", 0)]), self.settled | self.no_invoice)
+        self.assertEqual(
+            self._search([("client_balance_due", ">", 0)]),
+            self.owes_300 | self.owes_100_late,
+        )
+        self.assertEqual(
+            self._search([("client_is_overdue", "=", True)]), self.owes_100_late
+        )
+        self.assertEqual(
+            self._search([("client_is_overdue", "=", False)]),
+            self.owes_300 | self.settled | self.no_invoice,
+        )
+        self.assertEqual(
+            self._search([("client_balance_due", "=", 0)]),
+            self.settled | self.no_invoice,
+        )
         self.assertEqual(self._search([("client_total_paid", ">=", 50)]), self.settled)
-        self.assertEqual(self._search([("client_balance_due", "!=", 300)]),
-                         self.owes_100_late | self.settled | self.no_invoice)
+        self.assertEqual(
+            self._search([("client_balance_due", "!=", 300)]),
+            self.owes_100_late | self.settled | self.no_invoice,
+        )
 
     def test_filter_and_sort_together_as_the_list_does(self):
         result = self.env["res.partner"].web_search_read(
             [("id", "in", self.partners.ids), ("client_balance_due", ">", 0)],
             {"client_balance_due": {}, "client_overdue_amount": {}},
-            order="client_balance_due desc", limit=80,
+            order="client_balance_due desc",
+            limit=80,
         )
-        self.assertEqual([(r["id"], r["client_balance_due"]) for r in result["records"]],
-                         [(self.owes_300.id, 300.0), (self.owes_100_late.id, 100.0)])
+        self.assertEqual(
+            [(r["id"], r["client_balance_due"]) for r in result["records"]],
+            [(self.owes_300.id, 300.0), (self.owes_100_late.id, 100.0)],
+        )
 
     def test_group_totals(self):
         [(total,)] = self.env["res.partner"]._read_group(
-            [("id", "in", self.partners.ids)], [], ["client_balance_due:sum"])
+            [("id", "in", self.partners.ids)], [], ["client_balance_due:sum"]
+        )
         self.assertEqual(total, 400.0)
 
     def test_list_and_search_views_expose_figures(self):
-        views = self.env["res.partner"].get_views([
-            (self.env.ref("client_hub.res_partner_view_list_client").id, "list"),
-            (self.env.ref("client_hub.res_partner_view_search_client").id, "search"),
-        ])["views"]
+        views = self.env["res.partner"].get_views(
+            [
+                (self.env.ref("client_hub.res_partner_view_list_client").id, "list"),
+                (
+                    self.env.ref("client_hub.res_partner_view_search_client").id,
+                    "search",
+                ),
+            ]
+        )["views"]
         self.assertIn('name="client_balance_due"', views["list"]["arch"])
         self.assertIn('name="client_owes_money"', views["search"]["arch"])
         self.assertIn('name="client_overdue"', views["search"]["arch"])
@@ -252,28 +367,50 @@ class TestDashboardListSortAndFilters(DashboardCommon):
 
 @tagged("post_install", "-at_install")
 class TestDashboardAccess(DashboardCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = new_test_user(cls.env, login="ch_salesman", groups="sales_team.group_sale_salesman",
-                                     company_id=cls.env.company.id)
-        cls.colleague = new_test_user(cls.env, login="ch_colleague", groups="sales_team.group_sale_salesman",
-                                      company_id=cls.env.company.id)
-        cls.employee = new_test_user(cls.env, login="ch_employee", groups="base.group_user",
-                                     company_id=cls.env.company.id)
+        cls.salesman = new_test_user(
+            cls.env,
+            login="ch_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.env.company.id,
+        )
+        cls.colleague = new_test_user(
+            cls.env,
+            login="ch_colleague",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.env.company.id,
+        )
+        cls.employee = new_test_user(
+            cls.env,
+            login="ch_employee",
+            groups="base.group_user",
+            company_id=cls.env.company.id,
+        )
         cls.own_invoice = cls._invoice(100, user=cls.salesman, taxed=False)
-        cls.colleague_invoice = cls._invoice(1000, user=cls.colleague, taxed=False, due_in=-1)
-        cls.own_order = cls.env["sale.order"].create({"partner_id": cls.client.id, "user_id": cls.salesman.id})
-        cls.colleague_order = cls.env["sale.order"].create({"partner_id": cls.client.id, "user_id": cls.colleague.id})
+        cls.colleague_invoice = cls._invoice(
+            1000, user=cls.colleague, taxed=False, due_in=-1
+        )
+        cls.own_order = cls.env["sale.order"].create(
+            {"partner_id": cls.client_a.id, "user_id": cls.salesman.id}
+        )
+        cls.colleague_order = cls.env["sale.order"].create(
+            {"partner_id": cls.client_a.id, "user_id": cls.colleague.id}
+        )
 
     def test_accountant_sees_everything(self):
-        self.assertFigures(self.client, invoiced=1100.0, paid=0.0, due=1100.0, overdue=1000.0)
+        self.assertFigures(
+            self.client_a, invoiced=1100.0, paid=0.0, due=1100.0, overdue=1000.0
+        )
 
     def test_salesperson_opens_dashboard_and_sees_own_documents(self):
         self.assertFalse(self.salesman.has_group("account.group_account_invoice"))
-        client = self.client.with_user(self.salesman)
-        self.assertFalse(client._client_figures_use_buckets(), "personal-document rules apply")
+        client = self.client_a.with_user(self.salesman)
+        self.assertFalse(
+            client.env["client_hub.figures.bucket"]._use_buckets(),
+            "personal-document rules apply",
+        )
         with Form(client, view="client_hub.res_partner_view_form_client") as form:
             self.assertEqual(form.client_balance_due, 100.0)
             self.assertEqual(len(form.client_invoice_ids), 1)
@@ -283,21 +420,27 @@ class TestDashboardAccess(DashboardCommon):
         self.assertEqual(client.client_invoice_ids, self.own_invoice)
         self.assertEqual(client.client_order_ids, self.own_order)
         self.assertEqual(
-            client.search([("id", "=", self.client.id), ("client_is_overdue", "=", True)]).ids, [])
+            client.search(
+                [("id", "=", self.client_a.id), ("client_is_overdue", "=", True)]
+            ).ids,
+            [],
+        )
         client.action_client_open_invoices()
         client.action_client_open_orders()
 
     def test_employee_without_sales_or_accounting(self):
         """Like stock `total_invoiced`, the figures need the right to read invoices: the
         form opens without them, the list cannot sort or filter on them."""
-        client = self.client.with_user(self.employee)
+        client = self.client_a.with_user(self.employee)
         with Form(client, view="client_hub.res_partner_view_form_client") as form:
             self.assertNotIn("client_balance_due", form._view["fields"])
             self.assertNotIn("client_invoice_ids", form._view["fields"])
         with self.assertRaises(AccessError):
             client.read(["client_balance_due"])
         with self.assertRaises(AccessError):
-            client.search([("id", "=", self.client.id)], order="client_balance_due desc")
+            client.search(
+                [("id", "=", self.client_a.id)], order="client_balance_due desc"
+            )
         with self.assertRaises(AccessError):
             client.search([("client_balance_due", ">", 0)])
         self.assertFalse(client.fields_get(["client_balance_due"]))
@@ -305,18 +448,21 @@ class TestDashboardAccess(DashboardCommon):
 
 @tagged("post_install", "-at_install")
 class TestQuotationRejection(DashboardCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product = cls.env["product.product"].create({"name": "Audit", "list_price": 100})
+        cls.product = cls.env["product.product"].create(
+            {"name": "Audit", "list_price": 100}
+        )
 
     def _quotation(self, partner=None):
-        order = self.env["sale.order"].create({
-            "partner_id": (partner or self.client).id,
-            "require_signature": True,
-            "order_line": [Command.create({"product_id": self.product.id})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.client_a).id,
+                "require_signature": True,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
         order.action_quotation_sent()
         return order
 
@@ -336,7 +482,9 @@ class TestQuotationRejection(DashboardCommon):
         self.assertTrue(order.client_rejected_date)
         self.assertEqual(order.client_reject_reason, "Too expensive")
         self.assertIn("Too expensive", order.message_ids[0].body)
-        self.assertEqual(self.client.client_order_ids.client_quotation_status, "rejected")
+        self.assertEqual(
+            self.client_a.client_order_ids.client_quotation_status, "rejected"
+        )
         order.action_draft()
         self.assertEqual(order.client_quotation_status, "draft")
         self.assertFalse(order.client_rejected_date)
@@ -348,67 +496,102 @@ class TestQuotationRejection(DashboardCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestQuotationDeclineRoute(DashboardCommon, HttpCase):
+class TestQuotationDeclineRoute(DashboardCommon, ClientHubHttpCommon):
+    """Alice declines Alpha's quotation in the portal, or anyone with the e-mailed link's
+    token; Bob, or a forged token, cannot."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_a = new_test_user(cls.env, login="ch_portal_a", groups="base.group_portal")
-        cls.portal_b = new_test_user(cls.env, login="ch_portal_b", groups="base.group_portal")
-        product = cls.env["product.product"].create({"name": "Audit", "list_price": 100})
-        cls.order_a = cls.env["sale.order"].create({
-            "partner_id": cls.portal_a.partner_id.id,
-            "require_signature": True,
-            "order_line": [Command.create({"product_id": product.id})],
-        })
-        cls.order_a.action_quotation_sent()
-        cls.order_a._portal_ensure_token()
+        cls.product = cls.env["product.product"].create(
+            {"name": "Audit", "list_price": 100}
+        )
 
-    def _decline(self, login, token=None):
-        self.authenticate(login, login)  # None: public visitor following the e-mailed link
-        data = {"csrf_token": Request.csrf_token(self), "decline_message": "We went elsewhere"}
+    def _quotation(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.portal_a.partner_id.id,
+                "require_signature": True,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
+        order.action_quotation_sent()
+        order._portal_ensure_token()
+        return order
+
+    def _decline(self, order, user, token=None):
+        self._login(user)  # None: a public visitor following the e-mailed link
+        data = {
+            "csrf_token": Request.csrf_token(self),
+            "decline_message": "We went elsewhere",
+        }
         if token:
             data["access_token"] = token
-        return self.url_open(f"/my/orders/{self.order_a.id}/decline", data=data, allow_redirects=False)
+        return self.url_open(
+            f"/my/orders/{order.id}/decline", data=data, allow_redirects=False
+        )
 
-    def test_client_declines_in_portal(self):
-        response = self._decline("ch_portal_a", token=self.order_a.access_token)
-        self.assertEqual(response.status_code, 303)
-        self.order_a.invalidate_recordset()
-        self.assertEqual(self.order_a.client_quotation_status, "rejected")
-        self.assertEqual(self.order_a.client_reject_reason, "We went elsewhere")
-        message = self.order_a.message_ids.filtered(lambda m: "We went elsewhere" in m.body)
-        self.assertEqual(message.author_id, self.portal_a.partner_id)
-
-    def test_public_visitor_declines_with_the_link_token(self):
-        response = self._decline(None, token=self.order_a.access_token)
-        self.assertEqual(response.status_code, 303)
-        self.order_a.invalidate_recordset()
-        self.assertEqual(self.order_a.client_quotation_status, "rejected")
-        message = self.order_a.message_ids.filtered(lambda m: "We went elsewhere" in m.body)
-        self.assertEqual(message.author_id, self.portal_a.partner_id, "the order's customer")
-
-    def test_other_client_cannot_decline(self):
-        for login, token in (("ch_portal_b", None), ("ch_portal_b", "forged-token"), (None, "forged-token")):
-            response = self._decline(login, token=token)
-            self.assertEqual(response.status_code, 303)
-            self.assertTrue(response.headers["Location"].endswith("/my"))
-        self.order_a.invalidate_recordset()
-        self.assertEqual(self.order_a.state, "sent")
-        self.assertFalse(self.order_a.client_rejected_date)
+    def test_decline_allowed_and_denied(self):
+        cases = [
+            # (who, token, declined: the order's page; refused: back to /my)
+            ("Alice", "order", True),
+            ("public", "order", True),
+            ("Bob", None, False),
+            ("Bob", "forged", False),
+            ("public", "forged", False),
+        ]
+        users = {"Alice": self.portal_a, "Bob": self.portal_b, "public": None}
+        for who, token, allowed in cases:
+            with self.subTest(user=who, token=token, allowed=allowed):
+                order = self._quotation()
+                access_token = {
+                    "order": order.access_token,
+                    "forged": "forged-token",
+                }.get(token)
+                response = self._decline(order, users[who], token=access_token)
+                self.assertEqual(response.status_code, 303)
+                order.invalidate_recordset()
+                if allowed:
+                    self.assertEqual(
+                        urlsplit(response.headers["Location"]).path,
+                        f"/my/orders/{order.id}",
+                    )
+                    self.assertEqual(order.client_quotation_status, "rejected")
+                    self.assertEqual(order.client_reject_reason, "We went elsewhere")
+                    message = order.message_ids.filtered(
+                        lambda m: "We went elsewhere" in m.body
+                    )
+                    self.assertEqual(
+                        message.author_id,
+                        self.portal_a.partner_id,
+                        "the order's customer",
+                    )
+                else:
+                    self.assertEqual(urlsplit(response.headers["Location"]).path, "/my")
+                    self.assertEqual(order.state, "sent")
+                    self.assertFalse(order.client_rejected_date)
 
 
 @tagged("post_install", "-at_install")
-class TestDashboardTour(DashboardCommon, HttpCase):
-
+class TestDashboardTour(DashboardCommon, ClientHubHttpCommon):
     def test_dashboard_tour(self):
-        client = self.env["res.partner"].create({"name": "Tour Client", "is_company": True, "customer_rank": 1})
+        client = self.env["res.partner"].create(
+            {"name": "Tour Client", "is_company": True, "customer_rank": 1}
+        )
         late = self._invoice(1000, partner=client, due_in=-5, taxed=False)
         self._pay(late, 300)
-        product = self.env["product.product"].create({"name": "Audit", "list_price": 100})
-        order = self.env["sale.order"].create({
-            "partner_id": client.id, "order_line": [Command.create({"product_id": product.id})],
-        })
+        product = self.env["product.product"].create(
+            {"name": "Audit", "list_price": 100}
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": client.id,
+                "order_line": [Command.create({"product_id": product.id})],
+            }
+        )
         order._client_hub_reject("No budget")
-        self.start_tour(f"/odoo/clients/{client.id}", "client_hub_dashboard_tour", login=self.env.user.login)
-
+        self.start_tour(
+            f"/odoo/clients/{client.id}",
+            "client_hub_dashboard_tour",
+            login=self.env.user.login,
+        )

@@ -1,12 +1,14 @@
 import polib
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
+from .common import ClientHubCommon
+
 
 @tagged("post_install", "-at_install")
-class TestTranslations(TransactionCase):
+class TestTranslations(ClientHubCommon):
     """The template lists every translatable term of the module, and Japanese translates them all."""
 
     @classmethod
@@ -19,14 +21,26 @@ class TestTranslations(TransactionCase):
         reader = TranslationModuleReader(self.env.cr, modules=["client_hub"])
         current = {row[4] for row in reader if row[0] == "client_hub"}
         missing = sorted(current - {entry.msgid for entry in self.pot})
-        self.assertFalse(missing, "terms missing from i18n/client_hub.pot (run tools/harness.sh i18n):\n"
-                         + "\n".join(missing[:30]))
+        self.assertFalse(
+            missing,
+            "terms missing from i18n/client_hub.pot (run tools/harness.sh i18n):\n"
+            + "\n".join(missing[:30]),
+        )
 
     def test_japanese_is_complete(self):
-        translated = {entry.msgid for entry in self.ja if entry.msgstr and not entry.fuzzy and not entry.obsolete}
-        missing = sorted(entry.msgid for entry in self.pot if entry.msgid not in translated)
-        self.assertFalse(missing, f"{len(missing)} terms without a Japanese translation in i18n/ja.po:\n"
-                         + "\n".join(missing[:30]))
+        translated = {
+            entry.msgid
+            for entry in self.ja
+            if entry.msgstr and not entry.fuzzy and not entry.obsolete
+        }
+        missing = sorted(
+            entry.msgid for entry in self.pot if entry.msgid not in translated
+        )
+        self.assertFalse(
+            missing,
+            f"{len(missing)} terms without a Japanese translation in i18n/ja.po:\n"
+            + "\n".join(missing[:30]),
+        )
 
     def test_japanese_keeps_placeholders(self):
         for entry in self.ja:
@@ -34,4 +48,6 @@ class TestTranslations(TransactionCase):
                 continue
             for placeholder in ("%s", "%d", "%(", "{"):
                 with self.subTest(msgid=entry.msgid[:60], placeholder=placeholder):
-                    self.assertEqual(entry.msgid.count(placeholder), entry.msgstr.count(placeholder))
+                    self.assertEqual(
+                        entry.msgid.count(placeholder), entry.msgstr.count(placeholder)
+                    )

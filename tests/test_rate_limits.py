@@ -6,21 +6,27 @@ from unittest.mock import patch
 
 import odoo
 from odoo.sql_db import db_connect
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests import tagged
 
-from .common_statement import StatementFixtures, StatementHttpMixin
+from .common import (
+    ClientHubCommon,
+    ClientHubHttpCommon,
+    StatementCommon,
+    StatementHttpMixin,
+)
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 BOGUS_TOKEN = "x" * 43
 FAKE_RENDERED_PDF = b"%PDF-1.4 rendered for the test"
 
 
-class RateLimitCase(HttpCase):
-
+class RateLimitCase(ClientHubHttpCommon):
     def setUp(self):
         super().setUp()
         # one window for the whole test: a window boundary cannot reset a counter mid-test
-        self.env["ir.config_parameter"].set_param("client_hub.rate_limit_window_minutes", 24 * 60)
+        self.env["ir.config_parameter"].set_param(
+            "client_hub.rate_limit_window_minutes", 24 * 60
+        )
 
     def _counts(self, kind):
         """Return the attempts counted for ``kind``, by key."""
@@ -31,14 +37,13 @@ class RateLimitCase(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
+class TestZipRenderLimits(StatementCommon, StatementHttpMixin, RateLimitCase):
     """ZIP downloads that render PDFs with wkhtmltopdf: one at a time and a few per
     window for each client, whatever the worker or server."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_statement_fixtures()
         cls.inv_overdue.invoice_pdf_report_file = base64.b64encode(b"%PDF-1.4 stored")
 
     def setUp(self):
@@ -46,11 +51,15 @@ class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
         self.env["ir.config_parameter"].set_param("client_hub.rate_limit_zip_render", 2)
         Move = self.registry["account.move"]
         # wkhtmltopdf is an outside process: count its runs instead of starting them
-        self.render = self.startPatcher(patch.object(
-            Move, "_client_hub_render_pdfs", autospec=True,
-            side_effect=lambda moves: dict.fromkeys(moves.ids, FAKE_RENDERED_PDF),
-        ))
-        self.authenticate("ch_alice", "ch_alice")
+        self.render = self.startPatcher(
+            patch.object(
+                Move,
+                "_client_hub_render_pdfs",
+                autospec=True,
+                side_effect=lambda moves: dict.fromkeys(moves.ids, FAKE_RENDERED_PDF),
+            )
+        )
+        self._login(self.portal_a)
 
     def _download(self, moves):
         return self._post("/my/statement/download", moves.ids)
@@ -59,7 +68,9 @@ class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "application/zip")
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-            self.assertEqual(archive.namelist(), [m._client_hub_zip_entry_name() for m in moves])
+            self.assertEqual(
+                archive.namelist(), [m._client_hub_zip_entry_name() for m in moves]
+            )
 
     def assertRefused(self, response, moves, message):
         self.assertEqual(response.status_code, 303)
@@ -67,7 +78,9 @@ class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
         page = self.url_open(response.headers["Location"]).text
         self.assertIn(message, page)
         for move in moves:
-            self.assertIn(f'value="{move.id}" checked', page, "the ticked selection is kept")
+            self.assertIn(
+                f'value="{move.id}" checked', page, "the ticked selection is kept"
+            )
 
     def test_render_limit_per_client(self):
         to_render = self.inv_current | self.refund
@@ -80,8 +93,8 @@ class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
         self.assertZip(self._download(self.inv_overdue), self.inv_overdue)
         self.assertEqual(self.render.call_count, 2)
         # another client is not affected
-        self.authenticate("ch_bob", "ch_bob")
-        self.assertZip(self._download(self.inv_beta), self.inv_beta)
+        self._login(self.portal_b)
+        self.assertZip(self._download(self.inv_bravo), self.inv_bravo)
         self.assertEqual(self.render.call_count, 3)
 
     def test_stored_pdfs_only_are_not_counted(self):
@@ -98,24 +111,35 @@ class TestZipRenderLimits(StatementFixtures, StatementHttpMixin, RateLimitCase):
         settings.client_hub_zip_render_limit = 1
         settings.execute()
         self.assertZip(self._download(self.inv_current), self.inv_current)
-        self.assertRefused(self._download(self.inv_current), self.inv_current, "Please try again in")
+        self.assertRefused(
+            self._download(self.inv_current), self.inv_current, "Please try again in"
+        )
 
     def test_concurrent_render_of_the_same_client_is_refused(self):
         Move = self.env["account.move"]
         # another request of Alpha's, in another worker: its own database connection
         with db_connect(self.env.cr.dbname).cursor() as other_cr:
-            other_cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", Move._client_hub_zip_lock_key(self.alpha))
-            self.assertRefused(self._download(self.inv_current), self.inv_current, "still being prepared")
+            other_cr.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                Move._client_hub_zip_lock_key(self.client_a),
+            )
+            self.assertRefused(
+                self._download(self.inv_current),
+                self.inv_current,
+                "still being prepared",
+            )
             self.assertEqual(self.render.call_count, 0)
             # stored PDFs need no rendering: not blocked
             self.assertZip(self._download(self.inv_overdue), self.inv_overdue)
             # another client renders meanwhile
-            self.authenticate("ch_bob", "ch_bob")
-            self.assertZip(self._download(self.inv_beta), self.inv_beta)
-        self.authenticate("ch_alice", "ch_alice")
+            self._login(self.portal_b)
+            self.assertZip(self._download(self.inv_bravo), self.inv_bravo)
+        self._login(self.portal_a)
         self.assertZip(self._download(self.inv_current), self.inv_current)
-        self.assertFalse(any(count > 1 for count in self._counts("zip_render").values()),
-                         "a refused concurrent download is not counted")
+        self.assertFalse(
+            any(count > 1 for count in self._counts("zip_render").values()),
+            "a refused concurrent download is not counted",
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -129,12 +153,16 @@ class TestRateLimitClientAddress(RateLimitCase):
         self.env["ir.config_parameter"].set_param("client_hub.rate_limit_request_ip", 2)
         self.RateLimit = self.env["client_hub.rate.limit"]
 
-    def _open_link(self, forwarded_for=None, forwarded_host="portal.example.com", proxy_mode=False):
+    def _open_link(
+        self, forwarded_for=None, forwarded_host="portal.example.com", proxy_mode=False
+    ):
         headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         if forwarded_host:
             headers["X-Forwarded-Host"] = forwarded_host
         with patch.dict(odoo.tools.config.options, {"proxy_mode": proxy_mode}):
-            response = self.url_open(f"/client/magic/{BOGUS_TOKEN}", headers=headers, allow_redirects=False)
+            response = self.url_open(
+                f"/client/magic/{BOGUS_TOKEN}", headers=headers, allow_redirects=False
+            )
         self.assertIn(response.status_code, (200, 429))
         return response.status_code
 
@@ -143,31 +171,48 @@ class TestRateLimitClientAddress(RateLimitCase):
             self._open_link(forwarded_for=ip, forwarded_host=f"h{ip}.example.com")
             for ip in ("198.51.100.1", "198.51.100.2", "198.51.100.3")
         ]
-        self.assertEqual(statuses, [200, 200, 429], "the same client, whatever it forges")
-        self.assertEqual(self._counts("use_ip"), {self.RateLimit._make_key("use_ip", "127.0.0.1"): 3})
+        self.assertEqual(
+            statuses, [200, 200, 429], "the same client, whatever it forges"
+        )
+        self.assertEqual(
+            self._counts("use_ip"), {self.RateLimit._make_key("use_ip", "127.0.0.1"): 3}
+        )
 
     def test_forged_forwarded_for_ignored_on_login_without_proxy_mode(self):
         statuses = []
         for i in range(3):
-            headers = {"X-Forwarded-For": f"198.51.100.{i}", "X-Forwarded-Host": "portal.example.com"}
+            headers = {
+                "X-Forwarded-For": f"198.51.100.{i}",
+                "X-Forwarded-Host": "portal.example.com",
+            }
             with patch.dict(odoo.tools.config.options, {"proxy_mode": False}):
                 page = self.url_open("/client/login", headers=headers)
                 csrf = CSRF_RE.search(page.text).group(1)
-                response = self.url_open("/client/login", headers=headers, allow_redirects=False,
-                                         data={"csrf_token": csrf, "email": f"u{i}@example.com"})
+                response = self.url_open(
+                    "/client/login",
+                    headers=headers,
+                    allow_redirects=False,
+                    data={"csrf_token": csrf, "email": f"u{i}@example.com"},
+                )
             statuses.append(response.status_code)
         self.assertEqual(statuses, [200, 200, 429])
 
     def test_proxy_mode_keys_the_forwarded_address(self):
         clients = ("203.0.113.1", "203.0.113.2", "203.0.113.3")
-        statuses = [self._open_link(ip, proxy_mode=True) for ip in clients for _i in range(2)]
+        statuses = [
+            self._open_link(ip, proxy_mode=True) for ip in clients for _i in range(2)
+        ]
         self.assertEqual(statuses, [200] * 6, "each client has its own counter")
         self.assertEqual(self._open_link("203.0.113.1", proxy_mode=True), 429)
-        self.assertEqual(self._counts("use_ip"), {
-            self.RateLimit._make_key("use_ip", "203.0.113.1"): 3,
-            self.RateLimit._make_key("use_ip", "203.0.113.2"): 2,
-            self.RateLimit._make_key("use_ip", "203.0.113.3"): 2,
-        }, "nothing counted for the proxy's own address")
+        self.assertEqual(
+            self._counts("use_ip"),
+            {
+                self.RateLimit._make_key("use_ip", "203.0.113.1"): 3,
+                self.RateLimit._make_key("use_ip", "203.0.113.2"): 2,
+                self.RateLimit._make_key("use_ip", "203.0.113.3"): 2,
+            },
+            "nothing counted for the proxy's own address",
+        )
 
     def test_proxy_mode_takes_the_address_the_proxy_appended(self):
         """A client's own X-Forwarded-For is kept by the proxy, which appends the address
@@ -186,20 +231,29 @@ class TestRateLimitClientAddress(RateLimitCase):
             for ip in ("203.0.113.1", "203.0.113.2", "203.0.113.3")
         ]
         self.assertEqual(statuses, [200, 200, 429])
-        self.assertEqual(self._counts("use_ip"), {self.RateLimit._make_key("use_ip", "127.0.0.1"): 3})
+        self.assertEqual(
+            self._counts("use_ip"), {self.RateLimit._make_key("use_ip", "127.0.0.1"): 3}
+        )
 
     def test_ipv6_counted_per_64(self):
         statuses = [
             self._open_link(ip, proxy_mode=True)
-            for ip in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:2:abcd:1:2:3")
+            for ip in (
+                "2001:db8:1:2::1",
+                "2001:db8:1:2:ffff::2",
+                "2001:db8:1:2:abcd:1:2:3",
+            )
         ]
         self.assertEqual(statuses, [200, 200, 429], "one client owns its whole /64")
-        self.assertEqual(self._open_link("2001:db8:1:3::1", proxy_mode=True), 200, "the next /64 is another client")
+        self.assertEqual(
+            self._open_link("2001:db8:1:3::1", proxy_mode=True),
+            200,
+            "the next /64 is another client",
+        )
 
 
 @tagged("post_install", "-at_install")
-class TestRateLimitKeys(TransactionCase):
-
+class TestRateLimitKeys(ClientHubCommon):
     def test_ip_keys(self):
         RateLimit = self.env["client_hub.rate.limit"]
         self.assertEqual(RateLimit._get_ip_key("192.0.2.7"), "192.0.2.7")
@@ -207,17 +261,27 @@ class TestRateLimitKeys(TransactionCase):
         self.assertEqual(RateLimit._get_ip_key("2001:DB8:1:2::1"), "2001:db8:1:2::/64")
         self.assertEqual(RateLimit._get_ip_key("fe80::1%eth0"), "fe80::/64")
         self.assertEqual(RateLimit._get_ip_key("not an ip"), "not an ip")
-        self.assertEqual(RateLimit._make_key("use_ip", "2001:db8:1:2::1"),
-                         RateLimit._make_key("use_ip", "2001:db8:1:2:ffff::9"))
-        self.assertNotEqual(RateLimit._make_key("use_ip", "2001:db8:1:2::1"),
-                            RateLimit._make_key("use_ip", "2001:db8:1:3::1"))
+        self.assertEqual(
+            RateLimit._make_key("use_ip", "2001:db8:1:2::1"),
+            RateLimit._make_key("use_ip", "2001:db8:1:2:ffff::9"),
+        )
+        self.assertNotEqual(
+            RateLimit._make_key("use_ip", "2001:db8:1:2::1"),
+            RateLimit._make_key("use_ip", "2001:db8:1:3::1"),
+        )
         # e-mail keys are not taken for addresses
-        self.assertNotEqual(RateLimit._make_key("use_email", "2001:db8:1:2::1"),
-                            RateLimit._make_key("use_email", "2001:db8:1:2::2"))
+        self.assertNotEqual(
+            RateLimit._make_key("use_email", "2001:db8:1:2::1"),
+            RateLimit._make_key("use_email", "2001:db8:1:2::2"),
+        )
 
     def test_malformed_limit_parameter_falls_back_to_default(self):
         RateLimit = self.env["client_hub.rate.limit"]
-        self.env["ir.config_parameter"].set_param("client_hub.rate_limit_zip_render", "ten")
+        self.env["ir.config_parameter"].set_param(
+            "client_hub.rate_limit_zip_render", "ten"
+        )
         self.assertEqual(RateLimit._get_limit("zip_render"), 10)
-        self.env["ir.config_parameter"].set_param("client_hub.rate_limit_zip_render", "0")
+        self.env["ir.config_parameter"].set_param(
+            "client_hub.rate_limit_zip_render", "0"
+        )
         self.assertEqual(RateLimit._get_limit("zip_render"), 0)

@@ -13,18 +13,20 @@ from werkzeug import exceptions as http_exceptions
 
 from odoo.fields import Command
 from odoo.http import Request
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from odoo.addons.client_hub.models.client_hub_rate_limit import DEFAULT_LIMITS
+from odoo.addons.client_hub.const import DEFAULT_RATE_LIMITS as DEFAULT_LIMITS
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
-from .common_statement import StatementFixtures, StatementHttpMixin
+from .common import ClientHubHttpCommon, StatementCommon, StatementHttpMixin
 
 _logger = logging.getLogger(__name__)
 
 MODULE_PREFIX = "odoo.addons.client_hub."
 SELECTION_SIZE = 10_000
-OVERSIZED = object()  # stands for a selection of SELECTION_SIZE ids, joined as the parameter expects
+OVERSIZED = (
+    object()
+)  # stands for a selection of SELECTION_SIZE ids, joined as the parameter expects
 VALID = object()  # nothing fuzzed: every converter and parameter valid
 
 MALFORMED_VALUES = [
@@ -57,10 +59,21 @@ EXTRA_PARAMS = {
     "/my/statement/pay": ("invoice_ids",),
     "/my/statement/download": ("invoice_ids",),
     "/my/statement/transaction/<string:selection>": (
-        "provider_id", "payment_method_id", "token_id", "flow", "tokenization_requested",
-        "landing_route", "is_validation",
+        "provider_id",
+        "payment_method_id",
+        "token_id",
+        "flow",
+        "tokenization_requested",
+        "landing_route",
+        "is_validation",
     ),
-    "/my/tickets/new": ("name", "subject", "description", "invoice_id", "sale_order_id"),
+    "/my/tickets/new": (
+        "name",
+        "subject",
+        "description",
+        "invoice_id",
+        "sale_order_id",
+    ),
     "/my/tickets/<int:ticket_id>": ("created",),
 }
 # Routes whose GET ignores every parameter (it only shows a form): fuzzed on POST only.
@@ -97,7 +110,9 @@ class _TracebackCollector(logging.Handler):
 
     def emit(self, record):
         if record.exc_info:
-            self.tracebacks.append("".join(traceback.format_exception(*record.exc_info)))
+            self.tracebacks.append(
+                "".join(traceback.format_exception(*record.exc_info))
+            )
         else:
             self.tracebacks.append(record.getMessage())
 
@@ -110,7 +125,10 @@ class _TracebackCollector(logging.Handler):
 
     def __exit__(self, *exc):
         for name, (handlers, propagate) in self.saved.items():
-            logging.getLogger(name).handlers, logging.getLogger(name).propagate = handlers, propagate
+            logging.getLogger(name).handlers, logging.getLogger(name).propagate = (
+                handlers,
+                propagate,
+            )
 
 
 def summarize_traceback(text):
@@ -122,23 +140,30 @@ def summarize_traceback(text):
     own = [frame for frame in frames if "/client_hub/" in frame[0]]
     addons = [frame for frame in frames if "/addons/" in frame[0]]
     shown = own[-1:] or list(dict.fromkeys([*addons[-1:], *frames[-1:]]))
-    where = " > ".join(f"{'/'.join(path.split('/')[-2:])}:{line} in {function}" for path, line, function in shown)
+    where = " > ".join(
+        f"{'/'.join(path.split('/')[-2:])}:{line} in {function}"
+        for path, line, function in shown
+    )
     return where or "?", text.strip().splitlines()[-1][:160]
 
 
 @tagged("post_install", "-at_install")
-class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
+class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
     """Every route the module defines or overrides, each URL converter and each parameter
     given malformed values, as a signed-in client and anonymously, with GET and POST."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_statement_fixtures()
         env = cls.env
-        cls.ticket = env["client_hub.ticket"].with_user(cls.alice)._create_from_portal(
-            cls.alice.partner_id, {"name": "Fuzz target"})
-        cls.product = env["product.product"].create({"name": "Audit", "list_price": 100.0})
+        cls.ticket = (
+            env["client_hub.ticket"]
+            .with_user(cls.portal_a)
+            ._create_from_portal(cls.portal_a.partner_id, {"name": "Fuzz target"})
+        )
+        cls.product = env["product.product"].create(
+            {"name": "Audit", "list_price": 100.0}
+        )
         # The limiter must not answer 429 before the fuzzed code runs: its limits are raised,
         # not disabled, so that it still counts every request.
         for kind in DEFAULT_LIMITS:
@@ -150,9 +175,18 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
 
     def _patch_stripe(self):
         def fake_stripe_api(provider, method, endpoint, **kwargs):
-            return {"id": "pi_fuzz", "client_secret": "pi_fuzz_secret", "status": "requires_payment_method"}
-        return patch.object(self.env.registry["payment.provider"], "_send_api_request", autospec=True,
-                            side_effect=fake_stripe_api)
+            return {
+                "id": "pi_fuzz",
+                "client_secret": "pi_fuzz_secret",
+                "status": "requires_payment_method",
+            }
+
+        return patch.object(
+            self.env.registry["payment.provider"],
+            "_send_api_request",
+            autospec=True,
+            side_effect=fake_stripe_api,
+        )
 
     # ------------------------------------------------------------------
     # Route discovery
@@ -161,7 +195,9 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
         """The rules of the routing map whose endpoint the module defines or overrides."""
         rules = []
         # `routing_map` finds the registry by the thread's database, as in a server thread.
-        with patch.object(threading.current_thread(), "dbname", self.env.cr.dbname, create=True):
+        with patch.object(
+            threading.current_thread(), "dbname", self.env.cr.dbname, create=True
+        ):
             routing_map = self.env["ir.http"].routing_map()
         for rule in routing_map.iter_rules():
             method = getattr(rule.endpoint, "func", None)
@@ -173,8 +209,10 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
                 # Its input is a signed Stripe event body, not parameters: malformed bodies and
                 # signatures are sent in test_stripe_webhook.
                 continue
-            if any(name in vars(cls) and cls.__module__.startswith(MODULE_PREFIX)
-                   for cls in type(controller).__mro__):
+            if any(
+                name in vars(cls) and cls.__module__.startswith(MODULE_PREFIX)
+                for cls in type(controller).__mro__
+            ):
                 rules.append(rule)
         return rules
 
@@ -182,8 +220,10 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
         """The query/form parameters of a rule: its signature's, plus those read from `**kw`."""
         signature = inspect.signature(rule.endpoint.func)
         named = [
-            param.name for param in signature.parameters.values()
-            if param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL) and param.name not in rule.arguments
+            param.name
+            for param in signature.parameters.values()
+            if param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+            and param.name not in rule.arguments
         ]
         return list(dict.fromkeys([*named, *EXTRA_PARAMS.get(rule.rule, ())]))
 
@@ -197,35 +237,46 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
             order.invalidate_recordset(["state"])
             if order.state == "sent":
                 return order
-        order = self._last_quotation = self.env["sale.order"].create({
-            "partner_id": self.alpha.id,
-            "require_signature": True,
-            "order_line": [Command.create({"product_id": self.product.id})],
-        })
+        order = self._last_quotation = self.env["sale.order"].create(
+            {
+                "partner_id": self.client_a.id,
+                "require_signature": True,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
         order.action_quotation_sent()
         order._portal_ensure_token()
         self.env.flush_all()
         return order
 
     def _fresh_token(self):
-        url = self.alice.partner_id._get_client_magic_link_url(purpose="login")
+        url = self.portal_a.partner_id._get_client_magic_link_url(purpose="login")
         self.env.flush_all()
         return urlsplit(url).path.rsplit("/", 1)[1]
 
     def _valid_values(self, rule):
         """Valid converter and parameter values for ``rule``, for one request (a magic link
         is used up by a sign-in, a quotation by its decline)."""
-        values = {"page": "1", "ticket_id": str(self.ticket.id),
-                  "selection": f"{self.inv_overdue.id}-{self.inv_current.id}"}
+        values = {
+            "page": "1",
+            "ticket_id": str(self.ticket.id),
+            "selection": f"{self.inv_overdue.id}-{self.inv_current.id}",
+        }
         if "token" in rule.arguments:
             values["token"] = self._fresh_token()
         if "order_id" in rule.arguments:
             order = self._quotation()
-            values.update(order_id=str(order.id), access_token=order.access_token, decline_message="No thanks")
+            values.update(
+                order_id=str(order.id),
+                access_token=order.access_token,
+                decline_message="No thanks",
+            )
         if rule.rule == "/my/tickets/new":
             values["name"] = "Fuzzed ticket"
         if rule.endpoint.routing["type"] == "jsonrpc":
-            values.update(self._transaction_params(self.provider_stripe, self.pm_card, 300.0))
+            values.update(
+                self._transaction_params(self.provider_stripe, self.pm_card, 300.0)
+            )
         return values
 
     # ------------------------------------------------------------------
@@ -249,28 +300,53 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
         names = {VALID: [], None: [*rule.arguments, *params]}.get(fuzzed, [fuzzed])
         for name in names:
             values[name] = self._encode(name, value)
-        path = CONVERTER_RE.sub(lambda match: quote(str(values[match.group(1)]), safe="-"), rule.rule)
+        path = CONVERTER_RE.sub(
+            lambda match: quote(str(values[match.group(1)]), safe="-"), rule.rule
+        )
         if rule.endpoint.routing["type"] == "jsonrpc":
             if len(path) > MAX_REQUEST_LINE:
                 return None, None, ""
             payload = {name: values[name] for name in params if name in values}
-            response = self.url_open(path, allow_redirects=False, json={
-                "jsonrpc": "2.0", "method": "call", "id": 1, "params": payload,
-            })
+            response = self.url_open(
+                path,
+                allow_redirects=False,
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": payload,
+                },
+            )
             if "json" not in response.headers.get("Content-Type", ""):
-                return response.status_code, None, ""  # e.g. the 404 page: the URL matched no route
+                return (
+                    response.status_code,
+                    None,
+                    "",
+                )  # e.g. the 404 page: the URL matched no route
             error = response.json().get("error")
             if not error:
                 return response.status_code, None, ""
-            return response.status_code, error["data"]["name"], error["data"].get("debug", "")
+            return (
+                response.status_code,
+                error["data"]["name"],
+                error["data"].get("debug", ""),
+            )
         pairs = []
         for name in params:
             if name in values:
                 item = values[name]
-                pairs += [(name, part) for part in item] if isinstance(item, list) else [(name, item)]
+                pairs += (
+                    [(name, part) for part in item]
+                    if isinstance(item, list)
+                    else [(name, item)]
+                )
         if http_method == "GET":
             # commas kept as they are: the 10,000 ids must fit in the server's request line
-            url = f"{path}?{urlencode(pairs, safe=',', quote_via=quote)}" if pairs else path
+            url = (
+                f"{path}?{urlencode(pairs, safe=',', quote_via=quote)}"
+                if pairs
+                else path
+            )
             if len(url) > MAX_REQUEST_LINE:
                 return None, None, ""  # the HTTP server answers 414 before Odoo sees it
             response = self.url_open(url, allow_redirects=False)
@@ -279,44 +355,63 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
                 return None, None, ""
             if rule.endpoint.routing.get("csrf", True):
                 pairs.append(("csrf_token", Request.csrf_token(self)))
-            response = self.url_open(path, data=pairs, method="POST", allow_redirects=False)
+            response = self.url_open(
+                path, data=pairs, method="POST", allow_redirects=False
+            )
         return response.status_code, None, ""
 
     def _fuzz_plan(self, rule, signed_in):
         """(HTTP method, fuzzed name, label, value) of each request to send for ``rule``."""
         routing = rule.endpoint.routing
-        values = MALFORMED_VALUES + (MALFORMED_JSON_VALUES if routing["type"] == "jsonrpc" else [])
+        values = MALFORMED_VALUES + (
+            MALFORMED_JSON_VALUES if routing["type"] == "jsonrpc" else []
+        )
         params = self._rule_params(rule)
         plan = []
         for http_method in self._http_methods(rule):
             if not signed_in and routing["auth"] == "user":
                 # Refused before any parameter is read: each converter (the URL must still be
                 # routed), then all of them and every parameter malformed at once.
-                targets = [*sorted(rule.arguments), *([None] if rule.arguments or params else [])]
+                targets = [
+                    *sorted(rule.arguments),
+                    *([None] if rule.arguments or params else []),
+                ]
             else:
                 ignored = http_method == "GET" and rule.rule in PARAMS_IGNORED_ON_GET
                 targets = [*sorted(rule.arguments), *([] if ignored else params)]
             for target in targets:
                 for label, value in values:
-                    if target in rule.arguments and not (isinstance(value, str) or value is OVERSIZED):
+                    if target in rule.arguments and not (
+                        isinstance(value, str) or value is OVERSIZED
+                    ):
                         continue  # a URL segment is text
                     plan.append((http_method, target, label, value))
         return plan
 
     def _http_methods(self, rule):
         routing = rule.endpoint.routing
-        return ["POST"] if routing["type"] == "jsonrpc" else routing["methods"] or ["GET", "POST"]
+        return (
+            ["POST"]
+            if routing["type"] == "jsonrpc"
+            else routing["methods"] or ["GET", "POST"]
+        )
 
     def _sign_in(self, identity):
-        self.authenticate(*(("ch_alice", "ch_alice") if identity == "client" else (None, None)))
+        self._login(self.portal_a if identity == "client" else None)
 
     def test_malformed_input_never_a_server_error(self):
         rules = sorted(self._module_rules(), key=lambda rule: rule.rule)
         urls = {rule.rule for rule in rules}
         self.assertTrue(urls, "the module's routes are found in the routing map")
-        for url in ("/my/statement", "/my/statement/pay", "/my/statement/download",
-                    "/my/statement/transaction/<string:selection>", "/my/tickets/<int:ticket_id>",
-                    "/client/magic/<string:token>", "/client/login"):
+        for url in (
+            "/my/statement",
+            "/my/statement/pay",
+            "/my/statement/download",
+            "/my/statement/transaction/<string:selection>",
+            "/my/tickets/<int:ticket_id>",
+            "/client/magic/<string:token>",
+            "/client/login",
+        ):
             self.assertIn(url, urls)
 
         # (route, parameter, status, where) -> ({who: None}, {value label: None}, error message)
@@ -327,25 +422,52 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
                     # A public route may sign the visitor in: a new session after each request to one.
                     public = rule.endpoint.routing["auth"] != "user"
                     self._sign_in(identity)
-                    for http_method, target, label, value in self._fuzz_plan(rule, identity == "client"):
+                    for http_method, target, label, value in self._fuzz_plan(
+                        rule, identity == "client"
+                    ):
                         if public:
                             self._sign_in(identity)
                         del collector.tracebacks[:]
-                        status, rpc_error, debug = self._send(rule, http_method, target, value)
+                        status, rpc_error, debug = self._send(
+                            rule, http_method, target, value
+                        )
                         sent += status is not None
-                        if status is None or (status < 500 and self._is_expected_rpc_error(rpc_error)):
+                        if status is None or (
+                            status < 500 and self._is_expected_rpc_error(rpc_error)
+                        ):
                             continue
-                        logged = debug or (collector.tracebacks[-1] if collector.tracebacks else "")
+                        logged = debug or (
+                            collector.tracebacks[-1] if collector.tracebacks else ""
+                        )
                         where, message = summarize_traceback(logged)
-                        key = (rule.rule, target or "all parameters", rpc_error or status, where)
-                        who, labels, _message = failures.setdefault(key, ({}, {}, message))
+                        key = (
+                            rule.rule,
+                            target or "all parameters",
+                            rpc_error or status,
+                            where,
+                        )
+                        who, labels, _message = failures.setdefault(
+                            key, ({}, {}, message)
+                        )
                         who[f"{identity} {http_method}"] = labels[label] = None
-        _logger.info("fuzzed %s routes with %s requests in %.1fs", len(rules), sent, time.monotonic() - start)
+        _logger.info(
+            "fuzzed %s routes with %s requests in %.1fs",
+            len(rules),
+            sent,
+            time.monotonic() - start,
+        )
         if failures:
-            self.fail("server errors on malformed input:\n" + "\n".join(
-                f"{route} {param}={list(labels)} ({', '.join(who)}): {status} at {where} -> {message}"
-                for (route, param, status, where), (who, labels, message) in failures.items()
-            ))
+            self.fail(
+                "server errors on malformed input:\n"
+                + "\n".join(
+                    f"{route} {param}={list(labels)} ({', '.join(who)}): {status} at {where} -> {message}"
+                    for (route, param, status, where), (
+                        who,
+                        labels,
+                        message,
+                    ) in failures.items()
+                )
+            )
 
     def test_valid_requests_reach_the_code(self):
         """The valid values the fuzzing starts from are accepted: each malformed value is
@@ -364,4 +486,8 @@ class TestRouteFuzz(StatementFixtures, StatementHttpMixin, HttpCase):
         if not name or name in EXPECTED_RPC_ERRORS:
             return True
         http_error = getattr(http_exceptions, name.rsplit(".", 1)[-1], None)
-        return name.startswith("werkzeug.exceptions.") and bool(http_error) and http_error.code < 500
+        return (
+            name.startswith("werkzeug.exceptions.")
+            and bool(http_error)
+            and http_error.code < 500
+        )

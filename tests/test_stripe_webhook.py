@@ -2,14 +2,14 @@ import time
 from unittest.mock import patch
 
 from odoo.fields import Command
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common_statement import (
+from .common import (
     STRIPE_LOGGERS,
-    StatementFixtures,
-    StatementHttpMixin,
+    StatementCommon,
+    StatementHttpCommon,
     StripeMockMixin,
     stripe_event,
     stripe_intent_id,
@@ -20,17 +20,18 @@ FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９"
 
 
 @tagged("post_install", "-at_install")
-class TestStripeSignature(StatementFixtures, TransactionCase):
+class TestStripeSignature(StatementCommon):
     """The signature check itself, against Stripe's documented scheme."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_statement_fixtures()
         cls.payload = b'{"id": "evt_1", "type": "payment_intent.succeeded"}'
 
     def _check(self, header, payload=None, now=None):
-        return self.provider_stripe._client_hub_stripe_check_signature(payload or self.payload, header, now=now)
+        return self.provider_stripe._client_hub_stripe_check_signature(
+            payload or self.payload, header, now=now
+        )
 
     def test_valid_signature(self):
         t, sig = stripe_signature(self.payload)
@@ -79,18 +80,16 @@ class TestStripeSignature(StatementFixtures, TransactionCase):
         self.assertFalse(self._check(f"t={t},v1={sig}"))
 
 
-class StripeStatementCase(StatementFixtures, StatementHttpMixin, StripeMockMixin, HttpCase):
+class StripeStatementCase(StatementHttpCommon, StripeMockMixin):
     """Alice (client Alpha) pays from the statement with Stripe, its API mocked."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_statement_fixtures()
         cls.invoices = cls.inv_overdue | cls.inv_current
 
     def setUp(self):
         super().setUp()
-        self.authenticate("ch_alice", "ch_alice")
         self._start_stripe_mock()
 
     def _start_payment(self):
@@ -101,11 +100,17 @@ class StripeStatementCase(StatementFixtures, StatementHttpMixin, StripeMockMixin
     def _assert_untouched(self, tx):
         self.assertEqual(tx.state, "draft")
         self.assertFalse(tx.payment_id)
-        self.assertEqual(self.invoices.mapped("payment_state"), ["not_paid", "not_paid"])
+        self.assertEqual(
+            self.invoices.mapped("payment_state"), ["not_paid", "not_paid"]
+        )
         self.assertEqual(self.invoices.mapped("amount_residual"), [100.0, 200.0])
 
     def _payments_of(self, tx):
-        return self.env["account.payment"].sudo().search([("payment_transaction_id", "=", tx.id)])
+        return (
+            self.env["account.payment"]
+            .sudo()
+            .search([("payment_transaction_id", "=", tx.id)])
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -134,10 +139,15 @@ class TestStripeStatementPayment(StripeStatementCase):
         self.assertEqual(self._send_webhook(succeeded, header=header).status_code, 200)
         self.assertEqual(self._send_webhook(succeeded).status_code, 200)
         # Late events of an earlier stage arrive after the success.
-        for event_type, status in (("payment_intent.processing", "processing"),
-                                   ("payment_intent.payment_failed", "requires_payment_method"),
-                                   ("payment_intent.canceled", "canceled")):
-            self.assertEqual(self._send_webhook(stripe_event(tx, event_type, status)).status_code, 200)
+        for event_type, status in (
+            ("payment_intent.processing", "processing"),
+            ("payment_intent.payment_failed", "requires_payment_method"),
+            ("payment_intent.canceled", "canceled"),
+        ):
+            self.assertEqual(
+                self._send_webhook(stripe_event(tx, event_type, status)).status_code,
+                200,
+            )
         self.assertEqual(tx.state, "done")
         self.assertEqual(tx.payment_id, payment)
         self.assertEqual(len(self._payments_of(tx)), 1)
@@ -151,8 +161,11 @@ class TestStripeStatementPayment(StripeStatementCase):
         data = {
             "reference": tx.reference,
             "payment_intent": {
-                "id": stripe_intent_id(tx.reference), "description": tx.reference,
-                "status": "succeeded", "amount": 30000, "currency": "usd",
+                "id": stripe_intent_id(tx.reference),
+                "description": tx.reference,
+                "status": "succeeded",
+                "amount": 30000,
+                "currency": "usd",
             },
             "payment_method": {"type": "card", "card": {"brand": "visa"}},
         }
@@ -181,7 +194,9 @@ class TestStripeStatementPayment(StripeStatementCase):
                 if header is None:
                     response = self._send_webhook(payload, secret="whsec_forged")
                 elif header == "old":
-                    response = self._send_webhook(payload, timestamp=int(time.time()) - 3600)
+                    response = self._send_webhook(
+                        payload, timestamp=int(time.time()) - 3600
+                    )
                 else:
                     response = self._send_webhook(payload, header=header)
                 self.assertEqual(response.status_code, 403)
@@ -224,7 +239,13 @@ class TestStripeStatementPayment(StripeStatementCase):
         """A body that is not a Stripe event is a 400, never a 500, and pays nothing."""
         tx = self._start_payment()
         bodies = [
-            b"not json", b"\xff\xfe", b"", b"[]", b"null", b"42", b"{}",
+            b"not json",
+            b"\xff\xfe",
+            b"",
+            b"[]",
+            b"null",
+            b"42",
+            b"{}",
             b'{"type": "payment_intent.succeeded"}',
             b'{"type": "payment_intent.succeeded", "data": []}',
             b'{"type": "payment_intent.succeeded", "data": {"object": "pi_1"}}',
@@ -253,7 +274,10 @@ class TestStripeStatementPayment(StripeStatementCase):
         payload = stripe_event(tx)
         t, sig = stripe_signature(payload)
         _t, old = stripe_signature(payload, secret="whsec_previous", timestamp=t)
-        self.assertEqual(self._send_webhook(payload, header=f"t={t},v1={old},v1={sig}").status_code, 200)
+        self.assertEqual(
+            self._send_webhook(payload, header=f"t={t},v1={old},v1={sig}").status_code,
+            200,
+        )
         self.assertEqual(self.invoices.mapped("payment_state"), ["paid", "paid"])
 
     def test_failed_or_cancelled_payment_leaves_invoices_as_they_were(self):
@@ -262,23 +286,45 @@ class TestStripeStatementPayment(StripeStatementCase):
             ("payment_intent.canceled", "canceled", "cancel"),
         ):
             with self.subTest(event_type):
-                before = [(m.payment_state, m.amount_residual, m.state) for m in self.invoices]
+                before = [
+                    (m.payment_state, m.amount_residual, m.state) for m in self.invoices
+                ]
                 tx = self._start_payment()
-                self.assertEqual(self._send_webhook(stripe_event(tx, event_type, status)).status_code, 200)
+                self.assertEqual(
+                    self._send_webhook(
+                        stripe_event(tx, event_type, status)
+                    ).status_code,
+                    200,
+                )
                 self.assertEqual(tx.state, state)
                 self.assertFalse(self._payments_of(tx))
-                self.assertEqual([(m.payment_state, m.amount_residual, m.state) for m in self.invoices], before)
+                self.assertEqual(
+                    [
+                        (m.payment_state, m.amount_residual, m.state)
+                        for m in self.invoices
+                    ],
+                    before,
+                )
 
     def test_post_processing_failure_keeps_the_confirmation_for_the_cron(self):
         tx = self._start_payment()
-        with patch.object(self.env.registry["payment.transaction"], "_create_payment",
-                          side_effect=RuntimeError("period locked")), \
-                mute_logger("odoo.addons.client_hub.models.payment_transaction"):
+        with (
+            patch.object(
+                self.env.registry["payment.transaction"],
+                "_create_payment",
+                side_effect=RuntimeError("period locked"),
+            ),
+            mute_logger("odoo.addons.client_hub.models.payment_transaction"),
+        ):
             self.assertEqual(self._send_webhook(stripe_event(tx)).status_code, 200)
         self.assertEqual(tx.state, "done")  # Stripe's confirmation is kept...
-        self.assertFalse(tx.is_post_processed)  # ...and the stock cron will retry the accounting
+        self.assertFalse(
+            tx.is_post_processed
+        )  # ...and the stock cron will retry the accounting
         self.assertFalse(self._payments_of(tx))
-        self.assertEqual(self.invoices.mapped("payment_state"), ["not_paid", "not_paid"])
+        self.assertEqual(
+            self.invoices.mapped("payment_state"), ["not_paid", "not_paid"]
+        )
 
     def test_amount_mismatch_is_not_paid(self):
         tx = self._start_payment()
@@ -286,10 +332,12 @@ class TestStripeStatementPayment(StripeStatementCase):
         payload = stripe_event(tx).replace(b'"amount": 30000', b'"amount": 100')
         self.assertEqual(self._send_webhook(payload).status_code, 200)
         self.assertEqual(tx.state, "error")
-        self.assertEqual(self.invoices.mapped("payment_state"), ["not_paid", "not_paid"])
+        self.assertEqual(
+            self.invoices.mapped("payment_state"), ["not_paid", "not_paid"]
+        )
 
     def test_another_clients_transaction_cannot_be_started(self):
-        self.authenticate("ch_bob", "ch_bob")
+        self._login(self.portal_b)
         with self.assertRaises(JsonRpcException):
             self.make_jsonrpc_request(
                 f"/my/statement/transaction/{self.inv_overdue.id}",
@@ -310,7 +358,7 @@ class TestStripeIntentOwnership(StripeStatementCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.inv_match = cls._make_move(cls.alpha, 330.0, due_in=15)
+        cls.inv_match = cls._make_invoice(cls.client_a, 330.0, due_in=15)
         cls.others = cls.inv_match | cls.refund
 
     def _state_of(self, moves):
@@ -335,7 +383,9 @@ class TestStripeIntentOwnership(StripeStatementCase):
         _tx, used_intent = self._pay_first_selection()
         tx = self._start_stripe_payment(self.others, 300.0)
         before = self._state_of(self.others)
-        with self.assertLogs("odoo.addons.client_hub.models.payment_transaction", "WARNING") as logs:
+        with self.assertLogs(
+            "odoo.addons.client_hub.models.payment_transaction", "WARNING"
+        ) as logs:
             # The return URL names the paid intent: the server fetches it from Stripe.
             self.assertEqual(self._stripe_return(tx, used_intent).status_code, 303)
             self._assert_unpaid(tx, before)
@@ -350,13 +400,22 @@ class TestStripeIntentOwnership(StripeStatementCase):
     def test_intent_of_another_reference_pays_nothing(self):
         tx = self._start_stripe_payment(self.others, 300.0)
         before = self._state_of(self.others)
-        for label, description in (("another reference", "INV/2099/99999"), ("no description", None)):
+        for label, description in (
+            ("another reference", "INV/2099/99999"),
+            ("no description", None),
+        ):
             with self.subTest(label):
                 intent_id = f"pi_foreign_{len(self.stripe_intents)}"
-                self._stripe_add_intent(intent_id, description, 30000, status="succeeded")
+                self._stripe_add_intent(
+                    intent_id, description, 30000, status="succeeded"
+                )
                 self._stripe_pay(intent_id)
-                with self.assertLogs("odoo.addons.client_hub.models.payment_transaction", "WARNING"):
-                    self.assertEqual(self._stripe_return(tx, intent_id).status_code, 303)
+                with self.assertLogs(
+                    "odoo.addons.client_hub.models.payment_transaction", "WARNING"
+                ):
+                    self.assertEqual(
+                        self._stripe_return(tx, intent_id).status_code, 303
+                    )
                     self._assert_unpaid(tx, before)
 
     def test_own_intent_still_pays(self):
@@ -374,7 +433,12 @@ class TestStripeIntentOwnership(StripeStatementCase):
 
     def test_capture_of_an_authorized_payment_still_pays(self):
         """A capture is made by a child transaction with its source's intent: still accepted."""
-        self.provider_stripe.write({"payment_method_ids": [Command.set(self.pm_card.ids)], "capture_manually": True})
+        self.provider_stripe.write(
+            {
+                "payment_method_ids": [Command.set(self.pm_card.ids)],
+                "capture_manually": True,
+            }
+        )
         tx = self._start_payment()
         intent_id = stripe_intent_id(tx.reference)
         self._stripe_pay(intent_id, status="requires_capture")

@@ -8,16 +8,14 @@ creates everything it pays for itself, so any database with `payment_demo` will 
 ``EXTRA_MODULES=payment_demo chtest <db> client_hub/tests/test_tours_demo_payment.py``;
 elsewhere it is skipped with the reason.
 """
-import unittest
-from datetime import timedelta
 
-from odoo import fields
-from odoo.fields import Command
+import unittest
+
 from odoo.modules.registry import Registry
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tests.common import get_db_name
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import ClientHubAccountingCommon, ClientHubHttpCommon
 
 
 def payment_demo_installed():
@@ -29,7 +27,7 @@ def payment_demo_installed():
 
 
 @tagged("post_install", "-at_install")
-class TestDemoPaymentTour(AccountTestInvoicingCommon, HttpCase):
+class TestDemoPaymentTour(ClientHubAccountingCommon, ClientHubHttpCommon):
     """Statement -> tick two invoices -> pay them with the Demo provider, in a browser."""
 
     @classmethod
@@ -40,60 +38,50 @@ class TestDemoPaymentTour(AccountTestInvoicingCommon, HttpCase):
                 "database installed like make run's (client_hub,payment_demo), see tools/harness.sh"
             )
         super().setUpClass()
-        env = cls.env
-        cls.today = fields.Date.context_today(env.user)
-        company = env.company
-        cls.client = env["res.partner"].create({
-            "name": "Sakura Tour Co", "is_company": True, "customer_rank": 1,
-            "email": "billing@sakura-tour.example.com",
-        })
-        cls.hana = new_test_user(
-            env, login="ch_tour_hana", groups="base.group_portal", name="Hana Sakura",
-            email="hana@sakura-tour.example.com", company_id=company.id, company_ids=[Command.set(company.ids)],
-        )
-        cls.hana.partner_id.parent_id = cls.client
-        cls.other = env["res.partner"].create({"name": "Other Tour Co", "is_company": True, "customer_rank": 1})
-
         # The tour tells the invoices apart by their amounts: 120 overdue, 250 and 400 due later.
-        cls.inv_overdue = cls._tour_invoice(cls.client, 120.0, due_in=-10)
-        cls.inv_current = cls._tour_invoice(cls.client, 250.0, due_in=20)
-        cls.inv_later = cls._tour_invoice(cls.client, 400.0, due_in=40)
-        cls.inv_other = cls._tour_invoice(cls.other, 900.0, due_in=-10)
+        cls.inv_overdue = cls._make_invoice(cls.client_a, 120.0, due_in=-10)
+        cls.inv_current = cls._make_invoice(cls.client_a, 250.0, due_in=20)
+        cls.inv_later = cls._make_invoice(cls.client_a, 400.0, due_in=40)
+        cls.inv_other = cls._make_invoice(cls.client_b, 900.0, due_in=-10)
 
         # The demo provider of the test company alone, paying into its bank journal.
-        providers = env["payment.provider"].sudo().search([("company_id", "=", company.id)])
+        providers = (
+            cls.env["payment.provider"]
+            .sudo()
+            .search([("company_id", "=", cls.env.company.id)])
+        )
         providers.filtered(lambda p: p.code != "demo").state = "disabled"
         cls.provider = providers.filtered(lambda p: p.code == "demo")
-        cls.provider.write({
-            "state": "test", "is_published": True, "journal_id": cls.company_data["default_journal_bank"].id,
-        })
-
-    @classmethod
-    def _tour_invoice(cls, partner, amount, due_in):
-        due = cls.today + timedelta(days=due_in)
-        invoice = cls.env["account.move"].create({
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": due - timedelta(days=30),
-            "invoice_payment_term_id": False,
-            "invoice_date_due": due,
-            "invoice_line_ids": [Command.create({
-                "name": "Consulting", "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()],
-            })],
-        })
-        invoice.action_post()
-        invoice.invoice_date_due = due
-        return invoice
+        cls.provider.write(
+            {"state": "test", "is_published": True, "journal_id": cls.bank_journal.id}
+        )
 
     def test_portal_pay_selected_invoices(self):
         """Statement -> tick two invoices -> demo provider -> both paid, nothing else."""
         self.assertEqual(len(self.provider), 1, "the test company has no Demo provider")
-        self.start_tour("/my/statement", "client_hub_portal_pay_tour", login=self.hana.login)
-        self.assertEqual((self.inv_overdue | self.inv_current).mapped("payment_state"), ["paid", "paid"])
+        self.start_tour(
+            "/my/statement", "client_hub_portal_pay_tour", login=self.portal_a.login
+        )
+        self.assertEqual(
+            (self.inv_overdue | self.inv_current).mapped("payment_state"),
+            ["paid", "paid"],
+        )
         self.assertEqual(self.inv_later.payment_state, "not_paid")
         self.assertEqual(self.inv_other.payment_state, "not_paid")
-        tx = self.env["payment.transaction"].sudo().search([("invoice_ids", "in", self.inv_overdue.ids)])
-        self.assertRecordValues(tx, [{
-            "state": "done", "amount": 370.0, "provider_id": self.provider.id, "partner_id": self.hana.partner_id.id,
-        }])
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("invoice_ids", "in", self.inv_overdue.ids)])
+        )
+        self.assertRecordValues(
+            tx,
+            [
+                {
+                    "state": "done",
+                    "amount": 370.0,
+                    "provider_id": self.provider.id,
+                    "partner_id": self.portal_a.partner_id.id,
+                }
+            ],
+        )
         self.assertEqual(tx.invoice_ids, self.inv_overdue | self.inv_current)

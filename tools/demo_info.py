@@ -8,12 +8,15 @@ lines = [
 ]
 if client:
     lines.append(f"  Demo client:      {client.name} ({client.email})")
-    if hasattr(client, "_get_client_magic_link_url"):
-        link = client._get_client_magic_link_url()
-        env.cr.commit()  # noqa: F821
-        lines.append(f"  Client portal:    {link}")
-        lines.append("                    (magic link: opens the client's statement, valid for 30 days;")
-        lines.append("                     a fresh one: staff button 'Send portal link' or /client/login)")
+    link = client._get_client_magic_link_url()
+    env.cr.commit()  # noqa: F821
+    lines.append(f"  Client portal:    {link}")
+    lines.append(
+        "                    (magic link: opens the client's statement, valid for 30 days;"
+    )
+    lines.append(
+        "                     a fresh one: staff button 'Send portal link' or /client/login)"
+    )
 lines += [
     "  Look first at:    Clients > Sakura Trading K.K. (dashboard, e-mail templates, tickets),",
     "                    then the client portal link above (statement, pay, ZIP, support).",

@@ -9,9 +9,12 @@ if env["ir.module.module"].search([("name", "=", "payment_demo")]).state != "ins
     sys.exit(1)
 provider = env.ref("payment.payment_provider_demo")  # noqa: F821
 bank_journal = env["account.journal"].search(  # noqa: F821
-    [("type", "=", "bank"), ("company_id", "=", provider.company_id.id)], limit=1,
+    [("type", "=", "bank"), ("company_id", "=", provider.company_id.id)],
+    limit=1,
 )
 # Test mode, published; its payments go to the bank journal, so paid invoices are reconciled at once.
 provider.write({"state": "test", "is_published": True, "journal_id": bank_journal.id})
 env.cr.commit()  # noqa: F821
-print(f"[client_hub] Demo payment provider: test mode, published, journal {bank_journal.name}")
+print(
+    f"[client_hub] Demo payment provider: test mode, published, journal {bank_journal.name}"
+)

@@ -10,17 +10,25 @@ cr = env.cr  # noqa: F821
 problems = []
 if module.state != "uninstalled":
     problems.append(f"module state is {module.state}")
-cr.execute("SELECT column_name FROM information_schema.columns "
-           "WHERE table_name = 'res_partner' AND column_name LIKE 'client\\_%%'")
+cr.execute(
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_name = 'res_partner' AND column_name LIKE 'client\\_%%'"
+)
 problems += [f"column res_partner.{name} left behind" for (name,) in cr.fetchall()]
-cr.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'client\\_hub\\_%%'")
+cr.execute(
+    "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'client\\_hub\\_%%'"
+)
 problems += [f"table {name} left behind" for (name,) in cr.fetchall()]
 # Business records of the demo (partners, products) stay when posted accounting entries
 # reference them, as in stock Odoo; anything technical must be gone.
-cr.execute("SELECT model, name FROM ir_model_data WHERE module = 'client_hub' AND model NOT IN %s",
-           [("res.partner", "product.product", "product.template")])
+cr.execute(
+    "SELECT model, name FROM ir_model_data WHERE module = 'client_hub' AND model NOT IN %s",
+    [("res.partner", "product.product", "product.template")],
+)
 problems += [f"{model} {name} left behind" for model, name in cr.fetchall()]
-cr.execute("SELECT count(*) FROM ir_ui_view WHERE arch_db::text LIKE '%%client_hub%%' AND active")
+cr.execute(
+    "SELECT count(*) FROM ir_ui_view WHERE arch_db::text LIKE '%%client_hub%%' AND active"
+)
 if left := cr.fetchone()[0]:
     problems.append(f"{left} views still mention client_hub")
 env.cr.commit()  # noqa: F821

@@ -1,4 +1,3 @@
-
 from . import mail_compose_message
 from . import account_move_send_wizard
 from . import base_partner_merge_automatic_wizard

@@ -14,8 +14,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         rebuilds the buckets instead.
         """
         return [
-            (fk_table, column) for fk_table, column in super()._get_fk_on(table)
-            if fk_table != "client_hub_figures_bucket"
+            (fk_table, column)
+            for fk_table, column in super()._get_fk_on(table)
+            if fk_table != self.env["client_hub.figures.bucket"]._table
         ]
 
     def _update_foreign_keys(self, src_partners, dst_partner):
@@ -23,5 +24,5 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         their documents once these point to the destination: its figures are exact, and
         the merged partners keep no rows."""
         res = super()._update_foreign_keys(src_partners, dst_partner)
-        self.env["account.move"]._client_hub_rebuild_figures_buckets((src_partners | dst_partner).ids)
+        self.env["client_hub.figures.bucket"]._rebuild((src_partners | dst_partner).ids)
         return res

@@ -15,7 +15,9 @@ def migrate(cr, version):
     database only (tools/demo_payment_provider.py).
     """
     env = api.Environment(cr, SUPERUSER_ID, {})
-    demo_providers = env["payment.provider"].search([("code", "=", "demo"), ("state", "!=", "disabled")])
+    demo_providers = env["payment.provider"].search(
+        [("code", "=", "demo"), ("state", "!=", "disabled")]
+    )
     if demo_providers:
         demo_providers.write({"state": "disabled", "is_published": False})
         _logger.warning(

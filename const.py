@@ -1,0 +1,65 @@
+"""Configuration keys (system parameters) of client_hub with their defaults, and the
+constants several of its models share.
+
+Numeric settings are read with `ir.config_parameter._client_hub_get_number`, which falls
+back on the default given here when the parameter is unset or not a number.
+"""
+
+# Magic link ----------------------------------------------------------------------------
+# type of the credential a magic link signs its contact's portal user in with
+MAGIC_LINK_CREDENTIAL = "client_hub_magic_link"
+PARAM_MAGIC_LINK_DOCUMENT_TTL_DAYS = "client_hub.magic_link_document_ttl_days"
+DEFAULT_MAGIC_LINK_DOCUMENT_TTL_DAYS = 30
+PARAM_MAGIC_LINK_LOGIN_TTL_MINUTES = "client_hub.magic_link_login_ttl_minutes"
+DEFAULT_MAGIC_LINK_LOGIN_TTL_MINUTES = 15
+
+# Rate limits ---------------------------------------------------------------------------
+PARAM_RATE_LIMIT_WINDOW_MINUTES = "client_hub.rate_limit_window_minutes"
+DEFAULT_RATE_LIMIT_WINDOW_MINUTES = 15
+# attempts allowed per window of a kind of key: system parameter PARAM_RATE_LIMIT_PREFIX + kind
+PARAM_RATE_LIMIT_PREFIX = "client_hub.rate_limit_"
+DEFAULT_RATE_LIMITS = {
+    "request_ip": 10,  # sign-in links asked for at /client/login, per IP
+    "request_email": 3,  # sign-in links asked for at /client/login, per typed address
+    "use_ip": 30,  # magic-link pages opened or submitted, per IP
+    "use_email": 10,  # sign-ins with a magic link, per client e-mail
+    "zip_render": 10,  # statement ZIP downloads that render PDFs, per client
+}
+
+# Statement ZIP download ----------------------------------------------------------------
+PARAM_STATEMENT_ZIP_MAX = "client_hub.statement_zip_max"  # documents in one ZIP
+DEFAULT_STATEMENT_ZIP_MAX = 100
+PARAM_STATEMENT_ZIP_RENDER_MAX = (
+    "client_hub.statement_zip_render_max"  # PDFs rendered for one ZIP
+)
+DEFAULT_STATEMENT_ZIP_RENDER_MAX = 50
+
+# Invoice PDFs rendered in the background ---------------------------------------------------
+PARAM_INVOICE_PDF_BATCH_SIZE = (
+    "client_hub.invoice_pdf_batch_size"  # documents per wkhtmltopdf run
+)
+DEFAULT_INVOICE_PDF_BATCH_SIZE = 50
+
+# Tickets -------------------------------------------------------------------------------
+PARAM_TICKET_ATTACHMENT_MAX_SIZE_MB = "client_hub.ticket_attachment_max_size_mb"
+DEFAULT_TICKET_ATTACHMENT_MAX_SIZE_MB = (
+    10.0  # a float: fractions of a megabyte are allowed
+)
+
+# Per-client e-mail templates -----------------------------------------------------------
+# kind of client template: (document model, global template used when the client has none)
+CLIENT_TEMPLATE_KINDS = {
+    "invoice": ("account.move", "account.email_template_edi_invoice"),
+    "credit_note": ("account.move", "account.email_template_edi_credit_note"),
+    "quotation": ("sale.order", "sale.email_template_edi_sale"),
+    "order": ("sale.order", "sale.mail_template_sale_confirmation"),
+    "receipt": ("account.payment", "account.mail_template_data_payment_receipt"),
+}
+# field values of the documents a kind of client template is meant for
+CLIENT_TEMPLATE_SAMPLE_VALUES = {
+    "invoice": {"move_type": "out_invoice"},
+    "credit_note": {"move_type": "out_refund"},
+    "receipt": {"payment_type": "inbound", "partner_type": "customer"},
+}
+# sale's system parameter holding the order confirmation template chosen in Settings
+PARAM_SALE_CONFIRMATION_TEMPLATE = "sale.default_confirmation_template"
