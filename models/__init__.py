@@ -33,6 +33,7 @@ from . import account_move_send_invoice_pdf
 from . import sale_order_template
 from . import client_hub_ticket_stage
 from . import client_hub_ticket
+from . import client_hub_ticket_mail
 from . import client_hub_ticket_attachment
 from . import ir_attachment
 from . import ir_binary
