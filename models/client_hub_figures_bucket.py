@@ -51,10 +51,11 @@ class ClientHubFiguresBucket(models.Model):
     _bucket_key = models.UniqueIndex("(commercial_partner_id, company_id, due_date)")
 
     def init(self):
-        super().init()
+        res = super().init()
         self._install_trigger()
         # (re)build from the documents: install, and any update of the module
         self._rebuild()
+        return res
 
     # ---- the trigger ----
 
