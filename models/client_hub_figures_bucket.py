@@ -5,14 +5,23 @@ from odoo.tools import SQL
 class ClientHubFiguresBucket(models.Model):
     """The figures engine of the client dashboard.
 
-    One row per commercial partner, company and due date, adding up the posted customer
-    invoices and credit notes (signed amounts, company currency). A trigger on account_move
-    keeps the rows exact on every write (ORM flushes, recomputations and raw SQL alike), so
-    that the figures of a client with 20,000 invoices read a few dozen rows.
+    Rows of signed amounts (company currency) that add up, per commercial partner and
+    company, to the posted customer invoices and credit notes: the figures are the sums of
+    a client's rows, whatever their number.
 
-    The table is derived data, written by the trigger and `_rebuild` only, and read in SQL
-    by `_read_figures` and `_figures_query` (which also serve `res.partner._field_to_sql`);
-    no one is meant to browse it as records, whose cache the trigger would not update.
+    * A trigger on account_move only ever INSERTs: each change of a counted document adds
+      one row holding the difference (a pending row). No transaction updates a row another
+      may update, so concurrent postings, payments and webhooks for the same client never
+      conflict on the figures (REPEATABLE READ), as in stock Odoo.
+    * `_compact` (a cron, every few minutes) folds a client's rows into the compact shape:
+      one row for its lifetime totals (no due date), and one row per due date that still
+      has an open amount. Paid history weighs nothing: the Clients list sorts 100,000
+      clients by balance due over the open rows only.
+
+    The table is derived data, written by the trigger, `_compact` and `_rebuild` only, and
+    read in SQL by `_read_figures` and `_figures_query` (which also serve
+    `res.partner._field_to_sql`); no one is meant to browse it as records, whose cache the
+    trigger would not update.
     """
 
     _name = "client_hub.figures.bucket"
@@ -41,14 +50,30 @@ class ClientHubFiguresBucket(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     due_date = fields.Date(
-        required=True, readonly=True, help="Due date of the documents, else their date."
+        readonly=True,
+        help="Due date of the documents, else their date; none on a lifetime row.",
     )
     amount_total = fields.Monetary(required=True, readonly=True)
     amount_residual = fields.Monetary(required=True, readonly=True)
     move_count = fields.Integer(required=True, readonly=True)
+    pending = fields.Boolean(
+        readonly=True, help="Written by the trigger, not yet folded by the compaction."
+    )
 
-    # the key of the trigger's upsert (ON CONFLICT), and the lookup of a client's rows
-    _bucket_key = models.UniqueIndex("(commercial_partner_id, company_id, due_date)")
+    # a client's rows (its figures)
+    _client_rows = models.Index("(commercial_partner_id, company_id, due_date)")
+    # the open rows, for the balance due and overdue amounts of the whole Clients list
+    _open_rows = models.Index(
+        "(company_id, commercial_partner_id, due_date) INCLUDE (amount_residual)"
+        " WHERE amount_residual <> 0"
+    )
+    # one compact row per client, company and due date (none: the lifetime row)
+    _compact_key = models.UniqueIndex(
+        "(commercial_partner_id, company_id, COALESCE(due_date, 'infinity'::date))"
+        " WHERE NOT pending"
+    )
+    # the clients the compaction has to fold
+    _pending_rows = models.Index("(commercial_partner_id) WHERE pending")
 
     def init(self):
         res = super().init()
@@ -72,8 +97,8 @@ class ClientHubFiguresBucket(models.Model):
 
     @api.model
     def _install_trigger(self):
-        """Create (or replace) the function and the triggers on account_move that keep the
-        buckets in step with the documents."""
+        """Create (or replace) the function and the triggers on account_move that add a
+        pending row for each change of a counted document."""
         old, new = SQL("OLD"), SQL("NEW")
 
         def watched(row):
@@ -87,11 +112,23 @@ class ClientHubFiguresBucket(models.Model):
                 """
             CREATE OR REPLACE FUNCTION %(function)s() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                IF TG_OP = 'UPDATE' AND %(counted_old)s AND %(counted_new)s
+                   AND (%(key_old)s) IS NOT DISTINCT FROM (%(key_new)s) THEN
+                    -- same client, company and due date: one row with the difference
+                    IF %(total_new)s <> %(total_old)s OR %(residual_new)s <> %(residual_old)s THEN
+                        INSERT INTO %(table)s (%(columns)s)
+                        VALUES (%(key_new)s, %(total_new)s - %(total_old)s,
+                                %(residual_new)s - %(residual_old)s, 0, TRUE);
+                    END IF;
+                    RETURN NULL;
+                END IF;
                 IF TG_OP <> 'INSERT' AND %(counted_old)s THEN
-                    %(remove_old)s
+                    INSERT INTO %(table)s (%(columns)s)
+                    VALUES (%(key_old)s, -%(total_old)s, -%(residual_old)s, -1, TRUE);
                 END IF;
                 IF TG_OP <> 'DELETE' AND %(counted_new)s THEN
-                    %(add_new)s
+                    INSERT INTO %(table)s (%(columns)s)
+                    VALUES (%(key_new)s, %(total_new)s, %(residual_new)s, 1, TRUE);
                 END IF;
                 RETURN NULL;
             END $$;
@@ -104,13 +141,26 @@ class ClientHubFiguresBucket(models.Model):
                 EXECUTE FUNCTION %(function)s();
             """,
                 **self._trigger_names(),
+                table=SQL.identifier(self._table),
+                columns=self._columns_list(),
                 counted_old=self._counted_sql(old),
                 counted_new=self._counted_sql(new),
-                remove_old=self._add_document_sql(old, -1),
-                add_new=self._add_document_sql(new, 1),
+                key_old=self._key_sql(old),
+                key_new=self._key_sql(new),
+                total_old=SQL("COALESCE(OLD.amount_total_signed, 0)"),
+                total_new=SQL("COALESCE(NEW.amount_total_signed, 0)"),
+                residual_old=SQL("COALESCE(OLD.amount_residual_signed, 0)"),
+                residual_new=SQL("COALESCE(NEW.amount_residual_signed, 0)"),
                 watched_old=watched(old),
                 watched_new=watched(new),
             )
+        )
+
+    @api.model
+    def _columns_list(self):
+        return SQL(
+            "commercial_partner_id, company_id, due_date, amount_total, amount_residual,"
+            " move_count, pending"
         )
 
     @api.model
@@ -123,38 +173,11 @@ class ClientHubFiguresBucket(models.Model):
         )
 
     @api.model
-    def _add_document_sql(self, row, sign):
-        """PL/pgSQL adding (``sign`` 1) or removing (-1) the account_move row ``row`` to its
-        bucket. The row is updated in place when it exists, so that the id sequence only
-        moves for new buckets; the upsert covers a bucket created meanwhile."""
-        table = SQL.identifier(self._table)
-        key = SQL(
+    def _key_sql(self, row):
+        """The client, company and due date of the account_move row ``row``."""
+        return SQL(
             "%(row)s.commercial_partner_id, %(row)s.company_id, COALESCE(%(row)s.invoice_date_due, %(row)s.date)",
             row=row,
-        )
-        total = SQL("%s * COALESCE(%s.amount_total_signed, 0)", sign, row)
-        residual = SQL("%s * COALESCE(%s.amount_residual_signed, 0)", sign, row)
-        return SQL(
-            """
-                    UPDATE %(table)s
-                       SET amount_total = amount_total + %(total)s,
-                           amount_residual = amount_residual + %(residual)s,
-                           move_count = move_count + %(sign)s
-                     WHERE (commercial_partner_id, company_id, due_date) = (%(key)s);
-                    IF NOT FOUND THEN
-                        INSERT INTO %(table)s AS b
-                               (commercial_partner_id, company_id, due_date, amount_total, amount_residual, move_count)
-                        VALUES (%(key)s, %(total)s, %(residual)s, %(sign)s)
-                        ON CONFLICT (commercial_partner_id, company_id, due_date) DO UPDATE SET
-                            amount_total = b.amount_total + EXCLUDED.amount_total,
-                            amount_residual = b.amount_residual + EXCLUDED.amount_residual,
-                            move_count = b.move_count + EXCLUDED.move_count;
-                    END IF;""",
-            table=table,
-            key=key,
-            total=total,
-            residual=residual,
-            sign=sign,
         )
 
     @api.model
@@ -171,9 +194,9 @@ class ClientHubFiguresBucket(models.Model):
 
     @api.model
     def _rebuild(self, partner_ids=None):
-        """Rebuild the buckets from the documents, in this transaction.
+        """Rebuild the rows from the documents, in the compact shape, in this transaction.
 
-        :param list partner_ids: the commercial partners whose buckets are rebuilt (their
+        :param list partner_ids: the commercial partners whose rows are rebuilt (their
             rows are removed when they have no posted document left); all when None
         """
         Move = self.env["account.move"]
@@ -188,23 +211,106 @@ class ClientHubFiguresBucket(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            INSERT INTO %(table)s
-                   (commercial_partner_id, company_id, due_date, amount_total, amount_residual, move_count)
-                SELECT commercial_partner_id, company_id, COALESCE(invoice_date_due, date),
-                       COALESCE(SUM(amount_total_signed), 0), COALESCE(SUM(amount_residual_signed), 0),
-                       COUNT(*)
+            WITH moves AS (
+                SELECT commercial_partner_id, company_id, COALESCE(invoice_date_due, date) AS due_date,
+                       COALESCE(amount_total_signed, 0) AS amount_total,
+                       COALESCE(amount_residual_signed, 0) AS amount_residual
                   FROM %(move_table)s
                  WHERE state = 'posted' AND move_type IN %(types)s
                    AND commercial_partner_id IS NOT NULL AND %(where)s
-              GROUP BY 1, 2, 3
+            )
+            INSERT INTO %(table)s (%(columns)s)
+                SELECT commercial_partner_id, company_id, NULL, SUM(amount_total), 0, COUNT(*), FALSE
+                  FROM moves GROUP BY 1, 2
+                 UNION ALL
+                SELECT commercial_partner_id, company_id, due_date, 0, SUM(amount_residual), 0, FALSE
+                  FROM moves GROUP BY 1, 2, 3 HAVING SUM(amount_residual) <> 0
             """,
                 table=table,
+                columns=self._columns_list(),
                 move_table=SQL.identifier(Move._table),
                 types=self._MOVE_TYPES,
                 where=where,
             )
         )
         self.invalidate_model()
+
+    @api.model
+    def _compact(self):
+        """Fold the pending rows into the compact shape: per client and company, one
+        lifetime row (no due date: invoiced total and number of documents) and one row per
+        due date with an open amount; rows that net to nothing are removed.
+
+        Only the compaction updates or deletes compact rows, and it deletes only the
+        pending rows its snapshot sees: rows the trigger adds meanwhile stay pending for
+        the next run, and nothing the figures add up changes. One compaction at a time
+        (advisory lock, across workers and servers); the others return at once.
+
+        :return: the number of pending rows folded, or None when another compaction runs
+        """
+        cr = self.env.cr
+        cr.execute(
+            SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", self._table)
+        )
+        if not cr.fetchone()[0]:
+            return None
+        table = SQL.identifier(self._table)
+        cr.execute(
+            SQL(
+                "SELECT ARRAY_AGG(DISTINCT commercial_partner_id), COUNT(*) FROM %s WHERE pending",
+                table,
+            )
+        )
+        partner_ids, count = cr.fetchone()
+        if not count:
+            return 0
+        clients = SQL("commercial_partner_id = ANY(%s)", partner_ids)
+        folded = SQL(
+            """
+            SELECT commercial_partner_id, company_id, NULL::date AS due_date,
+                   SUM(amount_total) AS amount_total, 0 AS amount_residual,
+                   SUM(move_count) AS move_count
+              FROM %(table)s WHERE pending
+          GROUP BY 1, 2 HAVING SUM(amount_total) <> 0 OR SUM(move_count) <> 0
+         UNION ALL
+            SELECT commercial_partner_id, company_id, due_date,
+                   0, SUM(amount_residual), 0
+              FROM %(table)s WHERE pending
+          GROUP BY 1, 2, 3 HAVING SUM(amount_residual) <> 0""",
+            table=table,
+        )
+        same_key = SQL(
+            "b.commercial_partner_id = d.commercial_partner_id AND b.company_id = d.company_id"
+            " AND COALESCE(b.due_date, 'infinity') = COALESCE(d.due_date, 'infinity')"
+            " AND NOT b.pending"
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE %(table)s b
+               SET amount_total = b.amount_total + d.amount_total,
+                   amount_residual = b.amount_residual + d.amount_residual,
+                   move_count = b.move_count + d.move_count
+              FROM (%(folded)s) d
+             WHERE %(same_key)s;
+            INSERT INTO %(table)s (%(columns)s)
+                 SELECT d.*, FALSE FROM (%(folded)s) d
+                  WHERE NOT EXISTS (SELECT FROM %(table)s b WHERE %(same_key)s);
+            DELETE FROM %(table)s WHERE pending;
+            DELETE FROM %(table)s
+             WHERE NOT pending AND %(clients)s
+               AND CASE WHEN due_date IS NULL THEN amount_total = 0 AND move_count = 0
+                        ELSE amount_residual = 0 END
+            """,
+                table=table,
+                columns=self._columns_list(),
+                folded=folded,
+                same_key=same_key,
+                clients=clients,
+            )
+        )
+        self.invalidate_model()
+        return count
 
     # ---- the readers ----
 
@@ -233,6 +339,26 @@ class ClientHubFiguresBucket(models.Model):
             )
         )
         return {row["partner_id"]: row for row in rows}
+
+    @api.model
+    def _figure_by_client_sql(self, figure):
+        """SQL of a subquery giving one of the figures (a key of `_figure_aggregates`) of
+        every client in the current company with a non-zero amount, as columns
+        ``partner_id`` and ``value``: the Clients list joins it to sort and filter on
+        the figure in one query. The amounts still open (due, overdue) add up the open
+        rows only, which a fully paid history does not weigh on."""
+        query, cols = self._figures_query()
+        if figure in ("due", "overdue"):
+            query.add_where(SQL("%s <> 0", cols["residual"]))
+        if figure == "overdue":
+            query.add_where(
+                SQL("%s < %s", cols["due_date"], fields.Date.context_today(self))
+            )
+        query.groupby = cols["partner"]
+        return query.select(
+            SQL("%s AS partner_id", cols["partner"]),
+            SQL("%s AS value", self._figure_aggregates(cols)[figure]),
+        )
 
     @api.model
     def _figures_query(self):

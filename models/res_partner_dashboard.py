@@ -159,9 +159,9 @@ class ResPartner(models.Model):
             partner[count_fname] = Model.search_count(domain)
 
     def _field_to_sql(self, alias, field_expr, query=None):
-        """Override of `base`: express the dashboard figures in SQL, as a subquery on the
-        client's commercial partner, so that the Clients list sorts and filters on them
-        in the same query as its search."""
+        """Override of `base`: express the dashboard figures in SQL, so that the Clients
+        list sorts and filters on them in the same query as its search: the figure of
+        every client, aggregated once and joined on the client's commercial partner."""
         column = self._CLIENT_FIGURE_COLUMNS.get(field_expr)
         if field_expr == "client_is_overdue":
             return SQL(
@@ -171,16 +171,18 @@ class ResPartner(models.Model):
             return super()._field_to_sql(alias, field_expr, query)
         self._check_field_access(self._fields[field_expr], "read")
         Figures = self.env["client_hub.figures.bucket"]
-        figures, cols = Figures._figures_query()
-        figures.add_where(
+        figures_alias = query.make_alias(alias, field_expr)
+        query.add_join(
+            "LEFT JOIN",
+            figures_alias,
+            SQL("(%s)", Figures._figure_by_client_sql(column)),
             SQL(
                 "%s = %s",
-                cols["partner"],
+                SQL.identifier(figures_alias, "partner_id"),
                 self._field_to_sql(alias, "commercial_partner_id", query),
-            )
+            ),
         )
-        aggregate = Figures._figure_aggregates(cols)[column]
-        return SQL("COALESCE((%s), 0)", figures.select(aggregate))
+        return SQL("COALESCE(%s, 0)", SQL.identifier(figures_alias, "value"))
 
     def action_client_open_invoices(self):
         """Open this client's invoices and credit notes in a full, filterable list."""

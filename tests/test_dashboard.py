@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from psycopg2 import IntegrityError
 
+from odoo import sql_db
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.http import Request
@@ -168,66 +169,129 @@ class TestFiguresBuckets(DashboardCommon):
 
     BUCKET_FIELDS = ["due_date", "amount_total", "amount_residual", "move_count"]
 
-    def _rows(self, partner):
+    def _rows(self, partner, pending=None):
         self.env.flush_all()
         Figures = self.env["client_hub.figures.bucket"]
         Figures.invalidate_model()  # written by the trigger, behind the ORM's back
+        domain = [
+            ("commercial_partner_id", "=", partner.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        if pending is not None:
+            domain.append(("pending", "=", pending))
         return Figures.search_read(
-            [
-                ("commercial_partner_id", "=", partner.id),
-                ("company_id", "=", self.env.company.id),
-            ],
-            ["id", *self.BUCKET_FIELDS],
-            order="due_date",
+            domain, ["id", *self.BUCKET_FIELDS], order="due_date, id"
         )
+
+    def _values(self, rows):
+        return [[row[f] for f in self.BUCKET_FIELDS] for row in rows]
 
     def _last_bucket_id(self):
         self.env.cr.execute("SELECT last_value FROM client_hub_figures_bucket_id_seq")
         return self.env.cr.fetchone()[0]
 
-    def test_trigger_keeps_one_row_per_due_date(self):
+    def _compact(self):
+        self.env.flush_all()
+        return self.env["client_hub.figures.bucket"]._compact()
+
+    def test_trigger_only_adds_rows(self):
+        """Each change of a counted document adds a pending row with the difference; no
+        row is ever updated in place (no two postings write the same row)."""
+        self._compact()
         late = self._invoice(1000, due_in=-10)
         self._invoice(500, due_in=-10)
         draft = self._invoice(200, due_in=-10, post=False)
-        [row] = self._rows(self.client_a)
+        due = late.invoice_date_due
+        first = self._rows(self.client_a, pending=True)
         self.assertEqual(
-            [row[f] for f in self.BUCKET_FIELDS],
-            [late.invoice_date_due, 1650.0, 1650.0, 2],
+            self._values(first), [[due, 1100.0, 1100.0, 1], [due, 550.0, 550.0, 1]]
         )
-        last_id = self._last_bucket_id()
         self._pay(late, 400)
         draft.action_post()
-        [paid_row] = self._rows(self.client_a)
-        self.assertEqual(
-            [paid_row[f] for f in self.BUCKET_FIELDS],
-            [late.invoice_date_due, 1870.0, 1470.0, 3],
+        rows = self._rows(self.client_a, pending=True)
+        self.assertEqual(rows[:2], first, "rows already written are left as they are")
+        self.assertCountEqual(
+            self._values(rows[2:]), [[due, 0.0, -400.0, 0], [due, 220.0, 220.0, 1]]
         )
-        self.assertEqual(paid_row["id"], row["id"], "the row is updated in place")
-        self.assertEqual(
-            self._last_bucket_id(), last_id, "no id spent on an existing bucket"
+        self.assertFigures(
+            self.client_a, invoiced=1870.0, paid=400.0, due=1470.0, overdue=1470.0
         )
 
-    def test_rebuild_gives_the_rows_of_the_trigger(self):
+    def test_compaction_folds_rows_and_keeps_the_figures(self):
+        late = self._invoice(1000, due_in=-10)
+        other = self._invoice(500, due_in=-10)
+        paid = self._invoice(300, due_in=5)
+        self._pay(paid, 330)
+        self._pay(late, 400)
+        self.assertFigures(
+            self.client_a, invoiced=1980.0, paid=730.0, due=1250.0, overdue=1250.0
+        )
+        self.assertGreaterEqual(self._compact(), 5)
+        self.assertFalse(self._rows(self.client_a, pending=True))
+        # a lifetime row, and only the due date with an open amount (paid one: no row)
+        self.assertEqual(
+            self._values(self._rows(self.client_a)),
+            [[late.invoice_date_due, 0.0, 1250.0, 0], [False, 1980.0, 0.0, 3]],
+        )
+        self.assertFigures(
+            self.client_a, invoiced=1980.0, paid=730.0, due=1250.0, overdue=1250.0
+        )
+        # later changes fold into the same rows, without spending ids on them
+        compact_ids = [row["id"] for row in self._rows(self.client_a)]
+        self._pay(late, 100)
+        self._compact()
+        last_id = self._last_bucket_id()
+        self._pay(late, 100)
+        self._compact()
+        self.assertEqual([row["id"] for row in self._rows(self.client_a)], compact_ids)
+        self.assertEqual(self._last_bucket_id(), last_id + 1, "only the pending row")
+        self._pay(late, 500)
+        self._pay(other, 550)
+        self._compact()
+        self.assertEqual(
+            self._values(self._rows(self.client_a)), [[False, 1980.0, 0.0, 3]]
+        )
+        self.assertFigures(
+            self.client_a, invoiced=1980.0, paid=1980.0, due=0.0, overdue=0.0
+        )
+
+    def test_rebuild_gives_the_rows_of_the_compaction(self):
         late = self._invoice(1000, due_in=-10)
         self._pay(late, 400)
         self._invoice(100, move_type="out_refund", due_in=0)
         self._invoice(300, due_in=5).button_draft()
+        self._pay(self._invoice(80, due_in=7), 88)
         late.invoice_date_due = self.today - timedelta(days=20)
-        by_trigger = [
-            [row[f] for f in self.BUCKET_FIELDS]
-            for row in self._rows(self.client_a)
-            if row["move_count"]
-        ]
+        self._compact()
+        by_compaction = self._values(self._rows(self.client_a))
         self.env["client_hub.figures.bucket"]._rebuild()
-        by_rebuild = [
-            [row[f] for f in self.BUCKET_FIELDS] for row in self._rows(self.client_a)
-        ]
-        self.assertEqual(by_rebuild, by_trigger)
-        self.assertEqual(len(by_rebuild), 2)
+        self.assertEqual(self._values(self._rows(self.client_a)), by_compaction)
+        self.assertEqual(len(by_compaction), 3)
 
-    def test_key_is_unique(self):
-        invoice = self._invoice(100)
+    def test_compaction_runs_once_at_a_time(self):
+        """A second compaction (another worker or server) returns at once."""
+        self._invoice(100)
         self.env.flush_all()
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_lock(hashtext('client_hub_figures_bucket'))"
+            )
+            try:
+                self.assertIsNone(self._compact())
+                self.assertTrue(self._rows(self.client_a, pending=True))
+            finally:
+                other.execute(
+                    "SELECT pg_advisory_unlock(hashtext('client_hub_figures_bucket'))"
+                )
+        self.assertTrue(self._compact())
+        self.assertFalse(self._rows(self.client_a, pending=True))
+
+    def test_compact_key_is_unique(self):
+        """Pending rows share keys (that is the point); compact rows never do."""
+        invoice = self._invoice(100)
+        self._invoice(100)
+        self.assertEqual(len(self._rows(self.client_a, pending=True)), 2)
+        self._compact()
         with (
             mute_logger("odoo.sql_db"),
             self.assertRaises(IntegrityError),
@@ -238,9 +302,10 @@ class TestFiguresBuckets(DashboardCommon):
                     "commercial_partner_id": self.client_a.id,
                     "company_id": self.env.company.id,
                     "due_date": invoice.invoice_date_due,
-                    "amount_total": 1.0,
+                    "amount_total": 0.0,
                     "amount_residual": 1.0,
-                    "move_count": 1,
+                    "move_count": 0,
+                    "pending": False,
                 }
             )
             self.env.flush_all()
