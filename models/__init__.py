@@ -2,6 +2,7 @@ from . import client_hub_demo
 from . import ir_config_parameter
 from . import res_partner
 from . import res_partner_dashboard
+from . import res_partner_payment_behaviour
 from . import res_partner_mail_template
 from . import res_partner_magic_link
 from . import res_partner_statement
