@@ -268,6 +268,75 @@ class TestFiguresBuckets(DashboardCommon):
         self.assertEqual(self._values(self._rows(self.client_a)), by_compaction)
         self.assertEqual(len(by_compaction), 3)
 
+    def _from_documents(self, partner):
+        """invoiced, paid, due, overdue added up from the documents, in SQL."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(amount_total_signed), 0),
+                   COALESCE(SUM(amount_total_signed - amount_residual_signed), 0),
+                   COALESCE(SUM(amount_residual_signed), 0),
+                   GREATEST(COALESCE(SUM(amount_residual_signed) FILTER (
+                       WHERE COALESCE(invoice_date_due, date) < %s), 0), 0)
+              FROM account_move
+             WHERE commercial_partner_id = %s AND company_id = %s AND state = 'posted'
+               AND move_type IN ('out_invoice', 'out_refund')""",
+            [self.today, partner.id, self.env.company.id],
+        )
+        return [float(amount) for amount in self.env.cr.fetchone()]
+
+    def assertExact(self, step):
+        """The figures equal the documents' sums: from the rows as the trigger left
+        them, live (record rules path), and after a compaction."""
+        expected = self._from_documents(self.client_a)
+        Figures = type(self.env["client_hub.figures.bucket"])
+        with patch.object(Figures, "_use_buckets", return_value=False):
+            self.assertFigures(self.client_a, *expected)
+        self.assertFigures(self.client_a, *expected)
+        self._compact()
+        self.assertFigures(self.client_a, *expected)
+        self.assertFalse(self._rows(self.client_a, pending=True), step)
+        return expected
+
+    def test_exact_through_the_documents_lifecycle(self):
+        foreign = self.setup_other_currency(
+            "EUR" if self.env.company.currency_id.name != "EUR" else "USD",
+            rates=[("2017-01-01", 2.0), (self.today - timedelta(days=10), 4.0)],
+        )
+        late = self._invoice(1000, due_in=-5)
+        later = self._invoice(500, due_in=10)
+        credit = self._invoice(100, move_type="out_refund", due_in=0)
+        self.assertEqual(self.assertExact("posting"), [1540.0, 0.0, 1540.0, 1100.0])
+        payment = self._register_payment(late, 400)
+        self.assertEqual(self.assertExact("payment")[1:3], [400.0, 1140.0])
+        # unreconcile the payment: the invoice is open again
+        late.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).remove_move_reconcile()
+        self.assertEqual(self.assertExact("unreconciliation")[1:3], [0.0, 1540.0])
+        self.assertTrue(payment)
+        # reconcile the credit note with the later invoice
+        (later | credit).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertEqual(self.assertExact("reconciliation")[2], 1100.0 + 440.0)
+        # reset to draft, then delete: the credit note leaves the figures
+        credit.button_draft()
+        self.assertExact("reset to draft")
+        credit.unlink()
+        self.assertEqual(self.assertExact("deletion")[:3], [1650.0, 0.0, 1650.0])
+        later.button_draft()
+        later.button_cancel()
+        self.assertEqual(self.assertExact("cancellation")[:3], [1100.0, 0.0, 1100.0])
+        # foreign currency invoiced at 2, paid in full at 4: the exchange difference is
+        # another entry; the invoice is settled in company currency too
+        abroad = self._invoice(200, currency=foreign, due_in=-1)
+        self._register_payment(abroad, currency_id=foreign.id)
+        self.assertEqual(abroad.payment_state, "paid")
+        self.assertEqual(
+            self.assertExact("currency rates")[:3], [1210.0, 110.0, 1100.0]
+        )
+
     def test_compaction_runs_once_at_a_time(self):
         """A second compaction (another worker or server) returns at once."""
         self._invoice(100)
