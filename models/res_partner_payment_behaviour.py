@@ -199,6 +199,14 @@ class ResPartner(models.Model):
             ]
         return query.select(SQL("%s AS partner_id", cols["partner"]), *selected)
 
+    @api.model
+    def _client_figure_by_client_sql(self, fname):
+        aggregate = self._CLIENT_PAYMENT_COLUMNS.get(fname)
+        if aggregate is None:
+            return super()._client_figure_by_client_sql(fname)
+        payments, cols = self._client_payments_query()
+        return self._client_payment_select(payments, cols, aggregate)
+
     def _field_to_sql(self, alias, field_expr, query=None):
         """Override of `base`: the payment figures in SQL, aggregated once for the whole
         Clients list and joined on the client's commercial partner, to sort and filter
@@ -207,12 +215,11 @@ class ResPartner(models.Model):
         if aggregate is None or query is None:
             return super()._field_to_sql(alias, field_expr, query)
         self._check_field_access(self._fields[field_expr], "read")
-        payments, cols = self._client_payments_query()
         payments_alias = query.make_alias(alias, field_expr)
         query.add_join(
             "LEFT JOIN",
             payments_alias,
-            SQL("(%s)", self._client_payment_select(payments, cols, aggregate)),
+            SQL("(%s)", self._client_figure_by_client_sql(field_expr)),
             SQL(
                 "%s = %s",
                 SQL.identifier(payments_alias, "partner_id"),

@@ -14,7 +14,8 @@ from odoo.tools.safe_eval import safe_eval
 from .common import FIGURES, ClientHubCommon
 
 FIGURES_READ_QUERIES = 4
-CLIENTS_PAGE_QUERIES = 19
+# + 1 aggregate for the payment behaviour columns (average days, on time, last payment)
+CLIENTS_PAGE_QUERIES = 20
 
 
 @tagged("post_install", "-at_install")
