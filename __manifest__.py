@@ -37,6 +37,8 @@
         "data/client_hub_statement_mail_template.xml",
         "views/client_hub_statement_views.xml",
         "views/client_hub_statement_portal_templates.xml",
+        "security/client_hub_statement_security.xml",
+        "views/client_hub_statement_log_views.xml",
         # tickets
         "security/client_hub_ticket_security.xml",
         "data/client_hub_ticket_data.xml",

@@ -40,6 +40,18 @@ PARAM_INVOICE_PDF_BATCH_SIZE = (
 )
 DEFAULT_INVOICE_PDF_BATCH_SIZE = 50
 
+# Statements that send themselves ---------------------------------------------------------
+# Settings defaults of new clients: how often (off, monthly, weekly), on which day of the
+# month (1-28: every month has it) and on which weekday (0 = Monday, as date.weekday())
+PARAM_STATEMENT_FREQUENCY = "client_hub.statement_frequency"
+DEFAULT_STATEMENT_FREQUENCY = "off"
+PARAM_STATEMENT_MONTH_DAY = "client_hub.statement_month_day"
+DEFAULT_STATEMENT_MONTH_DAY = 1
+PARAM_STATEMENT_WEEKDAY = "client_hub.statement_weekday"
+DEFAULT_STATEMENT_WEEKDAY = "0"
+STATEMENT_FREQUENCIES = ("off", "monthly", "weekly")
+STATEMENT_MAX_MONTH_DAY = 28
+
 # Tickets -------------------------------------------------------------------------------
 PARAM_TICKET_ATTACHMENT_MAX_SIZE_MB = "client_hub.ticket_attachment_max_size_mb"
 DEFAULT_TICKET_ATTACHMENT_MAX_SIZE_MB = (
@@ -54,6 +66,7 @@ CLIENT_TEMPLATE_KINDS = {
     "quotation": ("sale.order", "sale.email_template_edi_sale"),
     "order": ("sale.order", "sale.mail_template_sale_confirmation"),
     "receipt": ("account.payment", "account.mail_template_data_payment_receipt"),
+    "statement": ("res.partner", "client_hub.mail_template_client_statement"),
 }
 # field values of the documents a kind of client template is meant for
 CLIENT_TEMPLATE_SAMPLE_VALUES = {

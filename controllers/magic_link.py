@@ -69,6 +69,11 @@ class ClientHubMagicLinkController(http.Controller):
         """
         return request.httprequest.remote_addr
 
+    def _readonly_on_get(self, rule, args):
+        """The sign-in request page only reads when shown (a replica may serve it); asking
+        for a link counts the rate limits and queues the request."""
+        return request.httprequest.method in ("GET", "HEAD")
+
     @http.route(
         "/client/magic/<string:token>",
         type="http",
@@ -142,6 +147,7 @@ class ClientHubMagicLinkController(http.Controller):
         auth="public",
         methods=["GET", "POST"],
         sitemap=False,
+        readonly=_readonly_on_get,
     )
     def client_login(self, email=None, **kwargs):
         """Ask for a sign-in link. The answer is the same whether the address is known

@@ -168,13 +168,18 @@ class ClientHubTicketPortal(CustomerPortal):
     def _render_ticket_new(self, values=None, error=None):
         partner = request.env.user.partner_id
         Ticket = request.env["client_hub.ticket"]
+        values = values or {}
+        # the invoice asked about stays selected, even when older than the invoices listed
+        invoices_sudo = Ticket._get_client_invoices(partner) | (
+            Ticket._get_client_invoice(partner, values.get("invoice_id"))
+        )
         page_values = self._prepare_portal_layout_values()
         page_values.update(
             {
                 "page_name": "client_ticket_new",
-                "form": values or {},
+                "form": values,
                 "error": error,
-                "invoices": Ticket._get_client_invoices(partner),
+                "invoices": invoices_sudo,
                 "orders": Ticket._get_client_orders(partner),
                 "max_size_mb": round(
                     Ticket._get_attachment_max_size() / 1024 / 1024, 1
@@ -183,18 +188,35 @@ class ClientHubTicketPortal(CustomerPortal):
         )
         return request.render("client_hub.portal_ticket_new", page_values)
 
+    def _readonly_on_get(self, rule, args):
+        """Showing the form only reads (a replica may serve it); posting it writes."""
+        return request.httprequest.method in ("GET", "HEAD")
+
     @http.route(
         "/my/tickets/new",
         type="http",
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        readonly=_readonly_on_get,
     )
     def portal_ticket_new(self, **post):
-        """GET shows the form; POST (CSRF-checked by the framework) opens the ticket, or shows
-        the form again with the error and everything the client typed."""
+        """GET shows the form (``invoice_id``: "Ask about this invoice", the form linked to
+        that invoice); POST (CSRF-checked by the framework) opens the ticket, or shows the
+        form again with the error and everything the client typed."""
         if request.httprequest.method != "POST":
-            return self._render_ticket_new()
+            if not post.get("invoice_id"):
+                return self._render_ticket_new()
+            invoice_id = self._parse_positive_int(self._form_text(post["invoice_id"]))
+            try:
+                values = request.env[
+                    "client_hub.ticket"
+                ]._prepare_invoice_question_values(
+                    request.env.user.partner_id, invoice_id
+                )
+            except UserError as error:
+                return self._render_ticket_new(error=error.args[0])
+            return self._render_ticket_new(values)
         values = self._ticket_new_values(post)
         try:
             ticket = request.env["client_hub.ticket"]._create_from_portal(

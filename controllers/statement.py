@@ -58,6 +58,16 @@ class ClientHubStatementPortal(PortalAccount):
             )
         return values
 
+    def _get_overdue_invoice_count(self):
+        """Override of `account` to count what stock's "Invoices to pay" tile pays: the
+        overdue invoices of the client's statement (see `portal_my_statement_overdue`)."""
+        Move = request.env["account.move"]
+        if not Move.has_access("read"):
+            return 0
+        return Move.search_count(
+            request.env.user.partner_id._get_client_statement_overdue_domain()
+        )
+
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
@@ -103,6 +113,7 @@ class ClientHubStatementPortal(PortalAccount):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_my_statement(self, page=1, selected=None, **kw):
         partner = request.env.user.partner_id
@@ -139,6 +150,26 @@ class ClientHubStatementPortal(PortalAccount):
             }
         )
         return request.render("client_hub.portal_my_statement", values)
+
+    @http.route(
+        "/my/statement/overdue",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
+    def portal_my_statement_overdue(self, **kw):
+        """Stock's "Pay Now" of overdue invoices: the statement, its overdue invoices ticked,
+        so that they are paid the one way the statement pays."""
+        Move = request.env["account.move"]
+        if not Move.has_access("read"):
+            return request.redirect("/my")
+        overdue = Move.search(
+            request.env.user.partner_id._get_client_statement_overdue_domain(),
+            order="invoice_date_due, id",
+        )
+        return self._client_statement_redirect(selected=overdue.ids)
 
     @http.route(
         "/my/statement/download",
@@ -184,7 +215,12 @@ class ClientHubStatementPortal(PortalAccount):
         )
 
     @http.route(
-        "/my/statement/pdf", type="http", auth="user", website=True, methods=["GET"]
+        "/my/statement/pdf",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
     )
     def portal_my_statement_pdf(self, **kw):
         """Download the statement PDF of the client's own commercial partner."""

@@ -6,8 +6,11 @@ from . import res_partner_payment_behaviour
 from . import res_partner_mail_template
 from . import res_partner_magic_link
 from . import res_partner_statement
+from . import res_partner_statement_schedule
 from . import res_partner_ticket
 from . import client_hub_magic_link
+from . import client_hub_magic_link_statement
+from . import client_hub_statement_log
 from . import client_hub_magic_link_request
 from . import client_hub_rate_limit
 from . import mail_thread
@@ -36,6 +39,7 @@ from . import client_hub_ticket_stage
 from . import client_hub_ticket
 from . import client_hub_ticket_mail
 from . import client_hub_ticket_attachment
+from . import account_move_ticket
 from . import ir_attachment
 from . import ir_binary
 from . import mail_mail

@@ -249,9 +249,7 @@ class ClientHubFiguresBucket(models.Model):
         :return: the number of pending rows folded, or None when another compaction runs
         """
         cr = self.env.cr
-        cr.execute(
-            SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", self._table)
-        )
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", self._table))
         if not cr.fetchone()[0]:
             return None
         table = SQL.identifier(self._table)

@@ -73,6 +73,14 @@ class ClientHubMagicLink(models.Model):
     create_ip = fields.Char(string="Requested From", readonly=True)
     last_used_date = fields.Datetime(readonly=True, copy=False)
     last_used_ip = fields.Char(readonly=True, copy=False)
+    mail_message_id = fields.Many2one(
+        "mail.message",
+        string="Sent In",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The message whose e-mail carried the link (e.g. a statement).",
+    )
 
     _token_hash_unique = models.UniqueIndex("(token_hash)")
 
@@ -100,13 +108,14 @@ class ClientHubMagicLink(models.Model):
         )
 
     @api.model
-    def _generate(self, partner, purpose="document", ip=None):
+    def _generate(self, partner, purpose="document", ip=None, message=None):
         """Create a link for ``partner`` and return the raw token (never stored).
 
         :param partner: res.partner record (the contact the link is sent to)
         :param str purpose: ``document`` (long-lived, reusable) or ``login`` (short, one use)
         :param str ip: address of the request that asked for the link (default: the
             current request's, if any)
+        :param message: mail.message record whose e-mail carries the link, if any
         :return: the raw token, to be put in the URL
         :rtype: str
         """
@@ -123,12 +132,13 @@ class ClientHubMagicLink(models.Model):
                 "create_ip": ip
                 or self.env.context.get("client_hub_request_ip")
                 or (request.httprequest.remote_addr if request else False),
+                "mail_message_id": message.id if message else False,
             }
         )
         return token
 
     @api.model
-    def _get_url(self, partner, redirect=None, purpose="document"):
+    def _get_url(self, partner, redirect=None, purpose="document", message=None):
         """Return a fresh magic-link URL for ``partner`` (a new token each call).
 
         :param partner: res.partner record (the contact the link signs in)
@@ -136,10 +146,11 @@ class ClientHubMagicLink(models.Model):
             ``access_url``); defaults to the client's statement
         :param str purpose: ``document`` (long expiry, reusable) or ``login`` (short
             expiry, single use)
+        :param message: mail.message record whose e-mail carries the link, if any
         :return: absolute URL ``<base url>/client/magic/<token>[?redirect=...]``
         :rtype: str
         """
-        token = self._generate(partner, purpose=purpose)
+        token = self._generate(partner, purpose=purpose, message=message)
         url = f"{partner.get_base_url()}/client/magic/{token}"
         if redirect:
             url += "?" + urlencode({"redirect": redirect})
@@ -196,7 +207,7 @@ class ClientHubMagicLink(models.Model):
         return f"{partner.get_base_url()}{PLACEHOLDER_PATH}?{urlencode(params)}"
 
     @api.model
-    def _render_placeholders(self, body, recipient):
+    def _render_placeholders(self, body, recipient, message=None):
         """Return the HTML ``body`` of the copy of an e-mail sent to ``recipient``, with each
         magic-link stand-in replaced: by a fresh link when ``recipient`` is the contact it
         was made for, by the plain sign-in request page in every other copy (followers,
@@ -204,6 +215,7 @@ class ClientHubMagicLink(models.Model):
 
         :param str body: outgoing HTML body
         :param recipient: res.partner record of this copy (empty for e-mail-only addresses)
+        :param message: mail.message record of the e-mail, recorded in the links made
         """
         if not body or PLACEHOLDER_PARAM not in body:
             return body
@@ -216,7 +228,9 @@ class ClientHubMagicLink(models.Model):
             if purpose in ("document", "login") and self._is_link_recipient(
                 partner, recipient
             ):
-                url = self._get_url(partner, redirect=redirect, purpose=purpose)
+                url = self._get_url(
+                    partner, redirect=redirect, purpose=purpose, message=message
+                )
             else:
                 url = (match["base"] or "") + PLACEHOLDER_PATH
             return html.escape(url)

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import plaintext2html
 
+# Largest record id PostgreSQL stores (ids are 32-bit integers).
+MAX_RECORD_ID = 2**31 - 1
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
 
@@ -248,6 +250,44 @@ class ClientHubTicket(models.Model):
         return invoices_sudo
 
     @api.model
+    def _get_client_invoice(self, client, invoice_id):
+        """:return: the invoice ``invoice_id`` when ``client`` may relate a ticket to it (see
+        `_get_client_invoice_domain`, whatever its age), else an empty recordset; elevated (sudo)
+        :param invoice_id: an id, or anything else (then never the client's)
+        """
+        Move = self.env["account.move"]
+        if (
+            not isinstance(invoice_id, int)
+            or isinstance(invoice_id, bool)
+            or not 0 < invoice_id <= MAX_RECORD_ID
+        ):
+            return Move
+        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
+        invoice_sudo = Move.sudo().search(
+            [*self._get_client_invoice_domain(client), ("id", "=", invoice_id)],
+            limit=1,
+        )
+        return invoice_sudo
+
+    @api.model
+    def _prepare_invoice_question_values(self, client, invoice_id):
+        """Return the values of the new-ticket form that "Ask about this invoice" opens: the
+        invoice and a subject naming it.
+
+        :param res.partner client: the contact asking (the current user's)
+        :param invoice_id: the invoice's id, as given in the link
+        :rtype: dict
+        :raise UserError: when the invoice is not one the client may ask about
+        """
+        invoice_sudo = self._get_client_invoice(client, invoice_id)
+        if not invoice_sudo:
+            raise UserError(self.env._("The selected invoice is not available."))
+        return {
+            "name": self.env._("Question about %s", invoice_sudo.name),
+            "invoice_id": invoice_sudo.id,
+        }
+
+    @api.model
     def _get_client_orders(self, client):
         """:return: the quotations ``client`` may relate a ticket to, newest first, elevated (sudo)"""
         # sudo: the domain pins the client's own documents, whatever the portal rules allow.
@@ -276,9 +316,7 @@ class ClientHubTicket(models.Model):
         subject = (values.get("name") or "").strip()
         if not subject:
             raise UserError(self.env._("Please enter a subject for your ticket."))
-        invoice_sudo = self._get_client_invoices(partner).filtered(
-            lambda m: m.id == values.get("invoice_id")
-        )
+        invoice_sudo = self._get_client_invoice(partner, values.get("invoice_id"))
         if values.get("invoice_id") and not invoice_sudo:
             raise UserError(self.env._("The selected invoice is not available."))
         order_sudo = self._get_client_orders(partner).filtered(

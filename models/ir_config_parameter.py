@@ -31,3 +31,17 @@ class IrConfigParameter(models.Model):
         if not math.isfinite(number) or (minimum is not None and number < minimum):
             return default
         return number
+
+    @api.model
+    def _client_hub_get_choice(self, key, choices, default):
+        """Return the system parameter ``key`` if it is one of ``choices``, else ``default``
+        (a selection setting, e.g. the statement frequency of new clients).
+
+        :param str key: the system parameter
+        :param choices: the accepted values (strings)
+        :param str default: returned when the parameter is unset or not accepted
+        :rtype: str
+        """
+        # sudo: system parameters are readable by administrators only; only this one setting is read
+        value = self.sudo().get_param(key)
+        return value if value in choices else default

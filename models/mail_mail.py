@@ -15,7 +15,9 @@ class MailMail(models.Model):
         body = super()._personalize_outgoing_body(
             body, partner=partner, doc_to_followers=doc_to_followers
         )
-        return self.env["client_hub.magic.link"]._render_placeholders(body, partner)
+        return self.env["client_hub.magic.link"]._render_placeholders(
+            body, partner, message=self.mail_message_id
+        )
 
     def _prepare_outgoing_list(self, mail_server=False, doc_to_followers=None):
         """Override of `mail` to send quotations, invoices and receipts to the recipient's

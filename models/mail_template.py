@@ -42,6 +42,7 @@ class MailTemplate(models.Model):
             ("quotation", "Quotation"),
             ("order", "Order Confirmation"),
             ("receipt", "Payment Receipt"),
+            ("statement", "Statement"),
         ],
         string="Client Template Kind",
         readonly=True,
@@ -157,6 +158,8 @@ class MailTemplate(models.Model):
         :return: a single record of the template's model (possibly a new record)
         """
         self.ensure_one()
+        if self.model == "res.partner":
+            return self.client_hub_partner_id  # a statement template: the client itself
         Model = self.env[self.model]
         kind_values = CLIENT_TEMPLATE_SAMPLE_VALUES.get(self.client_hub_kind, {})
         domain = _get_kind_domain(self.client_hub_kind)
@@ -199,9 +202,12 @@ class MailTemplate(models.Model):
         """
         self.ensure_one()
         no_template = self.browse()
-        if "partner_id" not in records._fields:
+        if records._name == "res.partner":
+            client = records.commercial_partner_id  # statements: the client itself
+        elif "partner_id" in records._fields:
+            client = records.partner_id.commercial_partner_id
+        else:
             return no_template
-        client = records.partner_id.commercial_partner_id
         if len(client) != 1:
             return no_template
         for kind, (model, _xmlid) in CLIENT_TEMPLATE_KINDS.items():
@@ -215,6 +221,18 @@ class MailTemplate(models.Model):
                     client._get_client_mail_template(kind), no_template, records
                 )
         return no_template
+
+    def _client_hub_sends_kind(self, kind):
+        """Whether this template sends documents of ``kind``: the global template of the
+        kind or a client's own.
+
+        :param str kind: one of `CLIENT_TEMPLATE_KINDS`
+        """
+        self.ensure_one()
+        return (
+            self.client_hub_kind == kind
+            or self == self._client_hub_get_global_template(kind)
+        )
 
     @api.model
     def _client_hub_pick(self, client_template, global_template, records):

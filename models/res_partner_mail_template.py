@@ -48,6 +48,14 @@ class ResPartner(models.Model):
         domain=[("model", "=", "account.payment")],
         help="Template of this client's payment receipts. Empty: the global template.",
     )
+    client_statement_template_id = fields.Many2one(
+        "mail.template",
+        string="Statement E-mail Template",
+        copy=False,
+        domain=[("model", "=", "res.partner")],
+        help="Template of this client's statements, sent by hand or on schedule. Empty: "
+        "the global template.",
+    )
     client_invoice_template_subject = fields.Char(
         string="Invoice Subject",
         groups="base.group_user",
@@ -113,6 +121,19 @@ class ResPartner(models.Model):
         compute="_compute_client_template_content",
         inverse="_inverse_client_receipt_template",
     )
+    client_statement_template_subject = fields.Char(
+        string="Statement Subject",
+        groups="base.group_user",
+        compute="_compute_client_template_content",
+        inverse="_inverse_client_statement_template",
+    )
+    client_statement_template_body = fields.Html(
+        string="Statement Body",
+        groups="base.group_user",
+        sanitize=False,
+        compute="_compute_client_template_content",
+        inverse="_inverse_client_statement_template",
+    )
     # Templates run expressions: like Odoo's template form, only Mail Template Editors change them.
     client_template_editable = fields.Boolean(
         compute="_compute_client_template_editable"
@@ -121,6 +142,9 @@ class ResPartner(models.Model):
     client_template_move_model = fields.Char(compute="_compute_client_template_models")
     client_template_order_model = fields.Char(compute="_compute_client_template_models")
     client_template_payment_model = fields.Char(
+        compute="_compute_client_template_models"
+    )
+    client_template_partner_model = fields.Char(
         compute="_compute_client_template_models"
     )
 
@@ -135,6 +159,8 @@ class ResPartner(models.Model):
         "client_order_template_id.body_html",
         "client_receipt_template_id.subject",
         "client_receipt_template_id.body_html",
+        "client_statement_template_id.subject",
+        "client_statement_template_id.body_html",
     )
     @api.depends_context("lang")
     def _compute_client_template_content(self):
@@ -165,6 +191,9 @@ class ResPartner(models.Model):
     def _inverse_client_receipt_template(self):
         self._inverse_client_template("receipt")
 
+    def _inverse_client_statement_template(self):
+        self._inverse_client_template("statement")
+
     def _inverse_client_template(self, kind):
         """Store the subject and body edited in the tab into the client's own template of
         ``kind`` (see `mail.template._client_hub_write_for_client`)."""
@@ -189,6 +218,7 @@ class ResPartner(models.Model):
         self.client_template_move_model = "account.move"
         self.client_template_order_model = "sale.order"
         self.client_template_payment_model = "account.payment"
+        self.client_template_partner_model = "res.partner"
 
     @api.constrains(
         "client_invoice_template_id",
@@ -196,6 +226,7 @@ class ResPartner(models.Model):
         "client_quotation_template_id",
         "client_order_template_id",
         "client_receipt_template_id",
+        "client_statement_template_id",
     )
     def _check_client_templates_model(self):
         for partner in self:
@@ -226,10 +257,13 @@ class ResPartner(models.Model):
                 self.env._("There is no global template for this kind of document.")
             )
         Document = self.env[template.model]
-        sample = Document.has_access("read") and Document.search(
-            [("partner_id", "child_of", self.commercial_partner_id.id)],
-            limit=1,
-        )
+        if template.model == "res.partner":
+            sample = self.commercial_partner_id  # a statement: the client itself
+        else:
+            sample = Document.has_access("read") and Document.search(
+                [("partner_id", "child_of", self.commercial_partner_id.id)],
+                limit=1,
+            )
         preview = self.env["mail.template.preview"].create(
             {
                 "mail_template_id": template.id,

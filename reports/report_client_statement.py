@@ -43,8 +43,10 @@ class ReportClientStatement(models.AbstractModel):
         :param partner: The client or one of its contacts, as a `res.partner` record.
         :param date today: The day the documents are aged at (default: today).
         :return: ``{'partner', 'today', 'bucket_labels': [(key, label)],
-            'lines': [{'move', 'bucket', 'bucket_label', 'days', 'residual'}],
-            'totals': [{'currency', 'total', <bucket key>: float, ...}]}``
+            'lines': [{'move', 'bucket', 'bucket_label', 'days', 'residual', 'in_question'}],
+            'totals': [{'currency', 'total', <bucket key>: float, ...}],
+            'page_url', 'qr_code'}``: the statement page (it asks the client to sign in:
+            paper never carries a sign-in token) and its QR code, as an image data URI
         :rtype: dict
         """
         client = partner.commercial_partner_id
@@ -66,6 +68,7 @@ class ReportClientStatement(models.AbstractModel):
                     "bucket_label": label_by_bucket[bucket],
                     "days": max(move._client_hub_days_past_due(today), 0),
                     "residual": residual,
+                    "in_question": move.client_in_question,
                 }
             )
             total = totals.setdefault(
@@ -81,6 +84,8 @@ class ReportClientStatement(models.AbstractModel):
             "bucket_labels": bucket_labels,
             "lines": lines,
             "totals": sorted(totals.values(), key=lambda total: total["currency"].name),
+            "page_url": client._get_client_statement_page_url(),
+            "qr_code": client._get_client_statement_qr_code(),
         }
 
     @api.model

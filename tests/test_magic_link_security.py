@@ -93,7 +93,9 @@ class TestMagicLinkDelivery(MagicLinkHttpCommon, MailCase):
             self.client_a, self.contact_a | self.follower.partner_id
         )
         response = self._sign_in_with(match)
-        self.assertEqual(urlsplit(response.headers["Location"]).path, "/my/statement")
+        self.assertEqual(
+            urlsplit(response.headers["Location"]).path, "/my/statement/overdue"
+        )
 
     def test_invoice_email_link_only_in_client_copy(self):
         self.invoice_a.message_subscribe(

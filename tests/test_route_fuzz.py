@@ -77,7 +77,8 @@ EXTRA_PARAMS = {
     "/my/tickets/<int:ticket_id>": ("created",),
 }
 # Routes whose GET ignores every parameter (it only shows a form): fuzzed on POST only.
-PARAMS_IGNORED_ON_GET = {"/my/tickets/new"}
+# (/my/tickets/new reads `invoice_id` on GET: "Ask about this invoice".)
+PARAMS_IGNORED_ON_GET = set()
 # Form fields sent once per id (`getlist`); other selections are joined with a separator.
 LIST_PARAMS = {"invoice_ids"}
 SEPARATORS = {"selection": "-"}
