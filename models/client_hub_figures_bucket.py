@@ -1,3 +1,5 @@
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -247,19 +249,29 @@ class ClientHubFiguresBucket(models.Model):
         (advisory lock, across workers and servers); the others return at once.
 
         :return: the number of pending rows folded, or None when another compaction runs
+            or ran since this transaction began
         """
         cr = self.env.cr
         cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", self._table))
         if not cr.fetchone()[0]:
             return None
         table = SQL.identifier(self._table)
-        cr.execute(
-            SQL(
-                "SELECT ARRAY_AGG(DISTINCT commercial_partner_id), COUNT(*) FROM %s WHERE pending",
-                table,
-            )
-        )
-        partner_ids, count = cr.fetchone()
+        # The snapshot may predate the lock: when another compaction committed meanwhile,
+        # it deleted pending rows this snapshot still sees, and locking them fails at once,
+        # before anything is written (REPEATABLE READ); that run's work is done, return.
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        "SELECT ARRAY_AGG(DISTINCT commercial_partner_id), COUNT(*)"
+                        " FROM (SELECT commercial_partner_id FROM %s WHERE pending FOR UPDATE) p",
+                        table,
+                    ),
+                    log_exceptions=False,
+                )
+                partner_ids, count = cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            return None
         if not count:
             return 0
         clients = SQL("commercial_partner_id = ANY(%s)", partner_ids)

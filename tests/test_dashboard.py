@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from psycopg2 import IntegrityError
 
-from odoo import sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.http import Request
@@ -354,6 +354,64 @@ class TestFiguresBuckets(DashboardCommon):
                 )
         self.assertTrue(self._compact())
         self.assertFalse(self._rows(self.client_a, pending=True))
+
+    def test_compaction_after_another_one_committed_does_nothing(self):
+        """A compaction whose snapshot predates another one's commit (it got the lock
+        once the other finished) leaves the rows as the other left them, without error."""
+        dbname = self.env.cr.dbname
+        with sql_db.db_connect(dbname).cursor() as setup:
+            env = api.Environment(setup, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": "Compaction race"})
+            for amount in (100.0, 50.0):
+                env["client_hub.figures.bucket"].create(
+                    {
+                        "commercial_partner_id": partner.id,
+                        "company_id": env.company.id,
+                        "due_date": self.today,
+                        "amount_total": amount,
+                        "amount_residual": amount,
+                        "move_count": 1,
+                        "pending": True,
+                    }
+                )
+            setup.commit()
+        query = (
+            "SELECT due_date, amount_total, amount_residual, move_count, pending"
+            " FROM client_hub_figures_bucket WHERE commercial_partner_id = %s"
+            " ORDER BY due_date"
+        )
+        try:
+            with (
+                sql_db.db_connect(dbname).cursor() as cr_a,
+                sql_db.db_connect(dbname).cursor() as cr_b,
+            ):
+                # B's snapshot: both rows pending
+                cr_b.execute(query, [partner.id])
+                self.assertEqual(len(cr_b.fetchall()), 2)
+                env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+                self.assertGreaterEqual(
+                    env_a["client_hub.figures.bucket"]._compact(), 2
+                )
+                cr_a.commit()
+                env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                self.assertIsNone(env_b["client_hub.figures.bucket"]._compact())
+                cr_b.commit()
+            with sql_db.db_connect(dbname).cursor() as check:
+                check.execute(query, [partner.id])
+                self.assertEqual(
+                    check.fetchall(),
+                    [
+                        (self.today, 0.0, 150.0, 0, False),
+                        (None, 150.0, 0.0, 2, False),
+                    ],
+                )
+        finally:
+            with sql_db.db_connect(dbname).cursor() as cleanup:
+                cleanup.execute(
+                    "DELETE FROM client_hub_figures_bucket WHERE commercial_partner_id = %s;"
+                    "DELETE FROM res_partner WHERE id = %s",
+                    [partner.id, partner.id],
+                )
 
     def test_compact_key_is_unique(self):
         """Pending rows share keys (that is the point); compact rows never do."""
