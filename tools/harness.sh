@@ -4,7 +4,8 @@
 #   tools/harness.sh run    serve the demo database on http://localhost:8069 (with payment_demo)
 #   tools/harness.sh test   fresh test database, module tests (pytest-odoo), pre-commit's checks
 #                           (.pre-commit-config.yaml), install/upgrade/uninstall of a database set
-#                           up like the demo, where the demo payment tour runs, and an upgrade from
+#                           up like the demo, where the demo payment tour runs and 4 processes post
+#                           and pay for one client at once (bench/bench_concurrency.py), an upgrade from
 #                           the module of tools/UPGRADE_BASE that must keep a database's data
 #   tools/harness.sh env    `export` lines for the PostgreSQL, configuration and PATH it uses
 #                           (eval "$(bash tools/harness.sh env)")
@@ -271,10 +272,14 @@ ensure_tools() {
     # PyPI into an environment of its own, at the version .pre-commit-config.yaml pins
     "$PYTHON" -m pre_commit --version >/dev/null 2>&1 || missing+=(pre-commit)
     # Debian packages: Chromium runs the tours, wkhtmltopdf renders the PDFs (when no patched
-    # one could be installed above).
+    # one could be installed above), poppler and zbar read them back.
     local debs=()
     command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || debs+=(chromium)
     command -v wkhtmltopdf >/dev/null 2>&1 || debs+=(wkhtmltopdf)
+    # the tests read PDFs back: their text (pdftotext), their pages (pdftoppm) and the QR code
+    # of the statement (zbarimg)
+    command -v pdftotext >/dev/null 2>&1 || debs+=(poppler-utils)
+    command -v zbarimg >/dev/null 2>&1 || debs+=(zbar-tools)
     if [ ${#debs[@]} -gt 0 ]; then
         apt_install "${debs[@]}" \
             || die "missing ${debs[*]}: install them (apt-get install ${debs[*]}; log: $BUILD/apt.log), tours and PDF tests need them"
@@ -447,6 +452,17 @@ lifecycle_install() {
         && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init
 }
 
+# 4 processes posting, then paying, for one client at once (bench/bench_concurrency.py --quick),
+# with the figures engine's triggers off (stock) then on: no failure, no more retries than
+# stock, figures exact. It commits on the lifecycle database, which stays valid for the uninstall.
+lifecycle_concurrency() {
+    local log="$BUILD/lifecycle.log.concurrency" status=0
+    BENCH_CONCURRENCY="--quick" odoo_bin shell -c "$CONF" -d "$LIFECYCLE_DB" --no-http --log-level=warn \
+        <"$ROOT/bench/bench_concurrency.py" >"$log" 2>&1 || status=$?
+    grep -E "^(\||\[(stock|client_hub)\]|    (retried|FAILED) |        at )" "$log" >&2 || true
+    return $status
+}
+
 lifecycle_uninstall() {
     local log="$BUILD/lifecycle.log"
     odoo_bin shell -c "$CONF" -d "$LIFECYCLE_DB" --no-http --log-level=warn <"$ROOT/tools/lifecycle.py" >"$log" 2>&1 \
@@ -556,6 +572,13 @@ cmd_test() {
         logs+=("$BUILD/pytest-demo-payment.log")
         if grep -E "^SKIPPED" "$BUILD/pytest-demo-payment.log" >/dev/null; then
             say "the demo payment tour was skipped on $LIFECYCLE_DB (see the SKIPPED lines above): failing"
+            rc=1
+        fi
+        say "concurrency on $LIFECYCLE_DB: 4 processes posting and paying for one client, stock then client_hub"
+        if lifecycle_concurrency; then
+            say "concurrent postings and payments: no failure, no more retries than stock, figures exact"
+        else
+            say "concurrency check FAILED: see $BUILD/lifecycle.log.concurrency"
             rc=1
         fi
         if lifecycle_uninstall; then
