@@ -83,21 +83,21 @@ class ResPartner(models.Model):
         [("off", "Off"), ("monthly", "Monthly"), ("weekly", "Weekly")],
         string="Automatic Statement",
         required=True,
-        default=_default_client_statement_frequency,
+        default=lambda self: self._default_client_statement_frequency(),
         groups="base.group_user",
         help="E-mail the client its statement on a schedule, with the client's statement "
         "template. No statement is sent when nothing is due.",
     )
     client_statement_month_day = fields.Integer(
         string="Day of the Month",
-        default=_default_client_statement_month_day,
+        default=lambda self: self._default_client_statement_month_day(),
         groups="base.group_user",
         help="1 to 28, so that every month has it.",
     )
     client_statement_weekday = fields.Selection(
         WEEKDAYS,
         string="Day of the Week",
-        default=_default_client_statement_weekday,
+        default=lambda self: self._default_client_statement_weekday(),
         groups="base.group_user",
     )
     client_statement_last_date = fields.Date(
