@@ -26,6 +26,7 @@
         "views/res_partner_dashboard_views.xml",
         # per-client e-mail templates
         "views/res_partner_template_views.xml",
+        "wizards/client_hub_template_compare_views.xml",
         # magic link
         "data/client_hub_magic_link_mail_template.xml",
         "data/ir_cron_data.xml",

@@ -74,5 +74,14 @@ CLIENT_TEMPLATE_SAMPLE_VALUES = {
     "credit_note": {"move_type": "out_refund"},
     "receipt": {"payment_type": "inbound", "partner_type": "customer"},
 }
+# documents "Send me a test" may render a client template on, besides the values above:
+# the client's latest one is used (each model's default order puts the latest first)
+CLIENT_TEMPLATE_TEST_DOMAINS = {
+    "invoice": [("state", "=", "posted")],
+    "credit_note": [("state", "=", "posted")],
+    "quotation": [("state", "in", ("draft", "sent"))],
+    "order": [("state", "=", "sale")],
+    "receipt": [("state", "in", ("in_process", "paid"))],
+}
 # sale's system parameter holding the order confirmation template chosen in Settings
 PARAM_SALE_CONFIRMATION_TEMPLATE = "sale.default_confirmation_template"

@@ -4,6 +4,7 @@ from . import res_partner
 from . import res_partner_dashboard
 from . import res_partner_payment_behaviour
 from . import res_partner_mail_template
+from . import res_partner_mail_template_tools
 from . import res_partner_magic_link
 from . import res_partner_statement
 from . import res_partner_statement_schedule

@@ -2,3 +2,4 @@ from . import mail_compose_message
 from . import account_move_send_wizard
 from . import base_partner_merge_automatic_wizard
 from . import mail_compose_message_statement
+from . import client_hub_template_compare
