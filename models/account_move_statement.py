@@ -22,6 +22,22 @@ class AccountMove(models.Model):
         ("90_plus", 91, None),
     )
 
+    # The statement of a client with tens of thousands of documents reads these index
+    # entries only (index-only scans), not its documents' rows scattered over the table:
+    # its open documents (page, count, totals, overdue), oldest due date first...
+    _client_hub_statement_open_idx = models.Index(
+        "(commercial_partner_id, invoice_date_due, id)"
+        " INCLUDE (company_id, partner_id, move_type, currency_id, amount_residual)"
+        " WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')"
+        " AND payment_state IN ('not_paid', 'partial')"
+    )
+    # ...and all of them (the pager's count, the settled documents, newest first)
+    _client_hub_statement_idx = models.Index(
+        "(commercial_partner_id, invoice_date DESC, id DESC)"
+        " INCLUDE (company_id, partner_id, payment_state, amount_residual)"
+        " WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')"
+    )
+
     def _client_hub_residual_signed(self):
         """Return what the client owes on this document, in its currency: positive for an
         invoice, negative for a credit note."""

@@ -7,8 +7,10 @@ from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from odoo.exceptions import UserError, ValidationError
+from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools import SQL
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -67,6 +69,85 @@ class TestStatementModel(StatementCommon):
         self.assertEqual(
             self.portal_a.partner_id._get_client_statement_moves(), all_moves
         )
+
+    def test_statement_reads_its_indexes_only(self):
+        """Every query of the statement page on a client's documents (the pager's count,
+        the open and settled pages, the totals) can be answered from one of the
+        statement's indexes alone (an index-only scan): a client with 50,000 documents
+        does not read their rows, scattered over the table (bench/bench_scale.py).
+
+        Each query is planned with no other index on account_move than one of the
+        statement's (dropped in savepoints), so that the planner's choice between
+        indexes of these tiny test tables does not matter."""
+        cr = self.env.cr
+        cr.execute(
+            """SELECT i.relname, i.relname LIKE 'account_move_client_hub_statement%'
+                 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                WHERE x.indrelid = 'account_move'::regclass
+                  AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = x.indexrelid)"""
+        )
+        indexes = dict(cr.fetchall())
+        statement_indexes = [name for name, ours in indexes.items() if ours]
+        self.assertEqual(len(statement_indexes), 2)
+        # as the route runs them: the count with the portal user's rights, the page and
+        # the totals on its partner (`env.user.partner_id`)
+        portal_env = self.env(user=self.portal_a)
+        partner = portal_env.user.partner_id
+        self.env.flush_all()
+        queries = []
+        execute = Cursor.execute
+
+        def spy(cursor, query, params=None, log_exceptions=True):
+            queries.append(cursor.mogrify(query, params).decode())
+            return execute(cursor, query, params, log_exceptions)
+
+        with patch.object(Cursor, "execute", spy):
+            portal_env["account.move"].search_count(
+                partner._get_client_statement_domain()
+            )
+            partner._get_client_statement_moves(offset=0, limit=2)
+            partner._get_client_statement_moves(offset=4, limit=2)  # settled ones too
+            partner._get_client_statement_totals()
+        statement_queries = [
+            query
+            for query in queries
+            if 'FROM "account_move"' in query and "commercial_partner_id" in query
+        ]
+        self.assertGreaterEqual(len(statement_queries), 6)
+
+        def scans_with_only(index, query):
+            """The scans of account_move in the plan of ``query`` when ``index`` is the
+            only index of the table besides those of its constraints."""
+            cr.execute("SAVEPOINT statement_plan")
+            for name in indexes:
+                if name != index:
+                    cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
+            cr.execute(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
+            )
+            cr.execute(SQL("EXPLAIN %s", SQL(query.replace("%", "%%"))))
+            plan = [line for (line,) in cr.fetchall()]
+            cr.execute("ROLLBACK TO SAVEPOINT statement_plan")
+            return [
+                line.strip()
+                for line in plan
+                if " on account_move " in line
+                or line.rstrip().endswith(" on account_move")
+            ]
+
+        for query in statement_queries:
+            with self.subTest(query=query):
+                self.assertTrue(
+                    any(
+                        (scans := scans_with_only(index, query))
+                        and all(
+                            re.match(rf"(->\s+)?Index Only Scan using {index} ", scan)
+                            for scan in scans
+                        )
+                        for index in statement_indexes
+                    ),
+                    "answered from no statement index alone",
+                )
 
     def test_aging_buckets(self):
         values = self.env[
