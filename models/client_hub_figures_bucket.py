@@ -62,8 +62,11 @@ class ClientHubFiguresBucket(models.Model):
         readonly=True, help="Written by the trigger, not yet folded by the compaction."
     )
 
-    # a client's rows (its figures)
-    _client_rows = models.Index("(commercial_partner_id, company_id, due_date)")
+    # a client's rows (its figures), read from the index alone
+    _client_rows = models.Index(
+        "(commercial_partner_id, company_id, due_date)"
+        " INCLUDE (amount_total, amount_residual)"
+    )
     # the open rows, for the balance due and overdue amounts of the whole Clients list
     _open_rows = models.Index(
         "(company_id, commercial_partner_id, due_date) INCLUDE (amount_residual)"
