@@ -32,6 +32,7 @@
         "data/ir_cron_data.xml",
         "views/client_hub_magic_link_templates.xml",
         "views/client_hub_magic_link_views.xml",
+        "views/client_hub_passkey_portal_templates.xml",
         "views/res_config_settings_views.xml",
         # statement, payment, ZIP
         "reports/client_hub_statement_report.xml",
@@ -45,6 +46,8 @@
         "data/client_hub_ticket_data.xml",
         "views/client_hub_ticket_views.xml",
         "views/client_hub_ticket_portal_templates.xml",
+        # the client's language
+        "views/client_hub_language_portal_templates.xml",
         # menus last: they reference the actions above
         "views/client_hub_menus.xml",
     ],
@@ -55,6 +58,9 @@
         "demo/client_hub_ticket_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "client_hub/static/src/interactions/**/*",
+        ],
         "web.assets_tests": [
             "client_hub/static/tests/tours/**/*",
         ],

@@ -4,3 +4,5 @@ from . import payment
 from . import stripe_webhook
 from . import magic_link
 from . import portal
+from . import language
+from . import passkey

@@ -44,13 +44,53 @@ class ClientHubMagicLinkController(http.Controller):
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def _render(self, template, values=None, status=200):
-        response = request.render(template, dict(values or {}, disable_footer=True))
+    def _get_page_lang(self, preferred=None):
+        """Return the code of the language of a page shown before the client is signed in.
+
+        In order: ``preferred`` (the link's contact's language, or a language chosen on
+        the page), the ``frontend_lang`` cookie (the language last chosen on the portal in
+        this browser), the browser's Accept-Language, the default language. Each is
+        matched to an installed language as the portal does (`ir.http.get_nearest_lang`:
+        ``ja`` finds ``ja_JP``); an unknown code is skipped.
+
+        :param str preferred: a language code, or None
+        :rtype: str
+        """
+        IrHttp = request.env["ir.http"]
+        for code in (
+            preferred,
+            request.cookies.get("frontend_lang"),
+            request.best_lang,
+        ):
+            if nearest := IrHttp.get_nearest_lang(code):
+                return nearest
+        return IrHttp._get_default_lang().code
+
+    def _render(self, template, values=None, status=200, lang=None):
+        """Render a sign-in page in ``lang`` (default: `_get_page_lang`'s choice).
+
+        These routes are not frontend routes (their URLs carry no language), so the
+        language is set here rather than by `http_routing`.
+        """
+        lang = lang or self._get_page_lang()
+        request.update_context(lang=lang)
+        languages = request.env["res.lang"]._get_frontend()
+        response = request.render(
+            template,
+            dict(
+                values or {},
+                disable_footer=True,
+                page_lang=lang,
+                page_languages=list(languages.values()) if len(languages) > 1 else [],
+            ),
+        )
         response.status_code = status
         return self._secure(response)
 
-    def _render_link_page(self, state, **values):
-        return self._render("client_hub.magic_link_page", dict(values, state=state))
+    def _render_link_page(self, state, lang=None, **values):
+        return self._render(
+            "client_hub.magic_link_page", dict(values, state=state), lang=lang
+        )
 
     def _render_too_many(self, minutes):
         return self._render(
@@ -98,8 +138,12 @@ class ClientHubMagicLinkController(http.Controller):
             ):
                 # Already signed in as this client (a second click in an e-mail).
                 return self._secure(request.redirect(redirect, code=303, local=True))
+            # The page speaks the language of the client the link was sent to.
             return self._render_link_page(
-                "continue", redirect=redirect, action=request.httprequest.path
+                "continue",
+                lang=self._get_page_lang(link_sudo.partner_id.lang),
+                redirect=redirect,
+                action=request.httprequest.path,
             )
         client_key = link_sudo.partner_id.email_normalized or str(
             link_sudo.partner_id.id
@@ -129,7 +173,11 @@ class ClientHubMagicLinkController(http.Controller):
                 request.session.logout(keep_db=True)
                 request.update_env(user=public_uid)
             message = e.args[0] if e.args and e.args != AccessDenied().args else None
-            return self._render_link_page("refused", message=message)
+            return self._render_link_page(
+                "refused",
+                lang=self._get_page_lang(link_sudo.partner_id.lang),
+                message=message,
+            )
         if request.session.uid is None:
             # A second factor is enabled on this account: let Odoo ask for it.
             mfa_url = (
@@ -149,13 +197,25 @@ class ClientHubMagicLinkController(http.Controller):
         sitemap=False,
         readonly=_readonly_on_get,
     )
-    def client_login(self, email=None, **kwargs):
+    def client_login(self, email=None, lang=None, **kwargs):
         """Ask for a sign-in link. The answer is the same whether the address is known
-        or not: the request is queued and a cron e-mails known clients."""
+        or not: the request is queued and a cron e-mails known clients.
+
+        ``lang`` (a language chosen on the page) sets the language of the page and, kept
+        in the ``frontend_lang`` cookie, of the next ones.
+        """
+        chosen_lang = request.env["ir.http"].get_nearest_lang(
+            lang if isinstance(lang, str) else None
+        )
         if request.httprequest.method != "POST":
-            return self._render(
-                "client_hub.magic_link_login_page", {"email": email or ""}
+            response = self._render(
+                "client_hub.magic_link_login_page",
+                {"email": email or "", "passkey_login": self._passkey_login_values()},
+                lang=self._get_page_lang(chosen_lang),
             )
+            if chosen_lang:
+                response.set_cookie("frontend_lang", chosen_lang)
+            return response
         email = (email or "").strip()[:254]
         normalized = email_normalize(email)
         if not normalized:
@@ -164,7 +224,9 @@ class ClientHubMagicLinkController(http.Controller):
                 {
                     "email": email,
                     "error": request.env._("Please enter a valid e-mail address."),
+                    "passkey_login": self._passkey_login_values(),
                 },
+                lang=self._get_page_lang(chosen_lang),
             )
         RateLimit = request.env["client_hub.rate.limit"]
         minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
@@ -187,4 +249,17 @@ class ClientHubMagicLinkController(http.Controller):
                     // 60
                 ),
             },
+            lang=self._get_page_lang(chosen_lang),
         )
+
+    def _passkey_login_values(self):
+        """Values of the "Sign in with a passkey" form of the sign-in page, which hands
+        the passkey over to Odoo's own sign-in (`auth_passkey`: its script fills the form
+        and posts it to /web/login); None when portal users cannot have passkeys
+        (`auth_passkey_portal` is not installed).
+
+        :rtype: dict | None
+        """
+        if not request.env["res.users"]._client_hub_passkey_available():
+            return None
+        return {"redirect": DEFAULT_REDIRECT}

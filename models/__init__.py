@@ -21,6 +21,8 @@ from . import sale_order_magic_link
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys
+from . import res_users_language
+from . import res_users_passkey
 from . import account_move
 from . import account_move_dashboard
 from . import account_move_mail_template

@@ -175,8 +175,11 @@ class ClientHubMagicLink(models.Model):
         # body holds a stand-in: the live link is made when the copy to the contact is sent,
         # right away so that the link records the requester's IP.
         template_sudo = self.env.ref(xmlid).sudo()
+        # In the contact's language, layout included, whoever sends it (the cron, staff),
+        # even where the template predates its `lang` (it is not updated in databases).
+        lang = partner.lang if self.env["res.lang"]._get_data(code=partner.lang) else None
         template_sudo.with_context(
-            magic_link_url=url, client_hub_request_ip=ip
+            lang=lang or self.env.lang, magic_link_url=url, client_hub_request_ip=ip
         ).send_mail(
             partner.id,
             force_send=True,

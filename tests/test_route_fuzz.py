@@ -274,6 +274,8 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             )
         if rule.rule == "/my/tickets/new":
             values["name"] = "Fuzzed ticket"
+        if rule.rule == "/my/language":
+            values["lang"] = "en_US"
         if rule.endpoint.routing["type"] == "jsonrpc":
             values.update(
                 self._transaction_params(self.provider_stripe, self.pm_card, 300.0)
