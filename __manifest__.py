@@ -20,6 +20,9 @@
         "security/ir.model.access.csv",
         # client profile
         "reports/report_invoice.xml",
+        # qualified invoices of companies in Japan
+        "reports/report_invoice_qualified_invoice.xml",
+        "views/res_company_views.xml",
         "reports/report_saleorder.xml",
         "views/res_partner_views.xml",
         # dashboard

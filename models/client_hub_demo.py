@@ -19,6 +19,9 @@ class ClientHubDemo(models.AbstractModel):
         atomium = self.env.ref("client_hub.partner_demo_brussels")
         spree = self.env.ref("client_hub.partner_demo_berlin")
         camille = self.env.ref("client_hub.partner_demo_individual")
+        if self.env.company.currency_id.name == "JPY":
+            # the demo of a company in Japan (tools/demo_japan.py): a consulting day in yen
+            product.list_price = 80000
 
         def invoice(
             partner,

@@ -17,6 +17,15 @@ if client:
     lines.append(
         "                     a fresh one: staff button 'Send portal link' or /client/login)"
     )
+# the Japanese demo (tools/demo_japan.py): a qualified invoice at 10 % and 8 %
+qualified = env.ref(  # noqa: F821
+    "__client_hub_demo__.invoice_sakura_workshop", raise_if_not_found=False
+)
+if qualified:
+    lines.append(
+        f"  Qualified invoice: {qualified.name} of {qualified.company_id.name} "
+        f"({qualified.company_id.client_hub_jp_registration_number}), 10 % and 8 %"
+    )
 lines += [
     "  Look first at:    Clients > Sakura Trading K.K. (dashboard, e-mail templates, tickets),",
     "                    then the client portal link above (statement, pay, ZIP, support).",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # client_hub development harness: `make run` and `make test` both come here.
 #
-#   tools/harness.sh run    serve the demo database on http://localhost:8069 (with payment_demo)
+#   tools/harness.sh run    serve the demo database on http://localhost:8069 (with payment_demo): a
+#                           company in Japan (l10n_jp, yen, Japanese clients reading Japanese,
+#                           tools/demo_japan.py); DEMO_COUNTRY=us: Odoo's demo company, in dollars
 #   tools/harness.sh test   fresh test database, module tests (pytest-odoo), pre-commit's checks
 #                           (.pre-commit-config.yaml), install/upgrade/uninstall of a database set
 #                           up like the demo, where the demo payment tour runs and 4 processes post
@@ -35,6 +37,7 @@ PYTHON=${PYTHON:-python3}
 HTTP_PORT=${HTTP_PORT:-8069}
 HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 DEMO_DB=${DEMO_DB:-client_hub_demo}
+DEMO_COUNTRY=${DEMO_COUNTRY:-jp}
 TEST_DB=${TEST_DB:-client_hub_test}
 ODOO_BRANCH=19.0
 ODOO_UPSTREAM=https://github.com/odoo/odoo.git
@@ -391,9 +394,16 @@ module_hash() {  # changes whenever a file Odoo loads from the module changes
 cmd_run() {
     local hash_file="$BUILD/$DEMO_DB.module-hash" hash changed=0
     hash=$(module_hash)
+    case "$DEMO_COUNTRY" in jp|us) ;; *) die "DEMO_COUNTRY=$DEMO_COUNTRY: jp (the default) or us" ;; esac
     # The demo pays with Odoo's Demo provider: payment_demo is installed here, never required by
     # client_hub (a published Demo provider settles invoices without money).
     if ! db_has_module "$DEMO_DB" client_hub; then
+        # The demo company is in Japan, with l10n_jp's chart, before client_hub's demo documents
+        # are made. l10n_jp is installed here, never required by client_hub.
+        if [ "$DEMO_COUNTRY" = jp ] && ! db_has_module "$DEMO_DB" account; then
+            say "making $DEMO_DB's company a company in Japan (DEMO_COUNTRY=us: the company in the United States)"
+            demo_japan_company "$DEMO_DB" "$BUILD/run.log" || die "making $DEMO_DB's company a company in Japan failed (log above)"
+        fi
         # an existing database is never dropped: client_hub is installed into it
         say "installing client_hub and payment_demo into $DEMO_DB, with demo data if the database is new (about two minutes)"
         odoo_step "$BUILD/run.log" -c "$CONF" -d "$DEMO_DB" -i client_hub,payment_demo --with-demo --stop-after-init \
@@ -417,6 +427,7 @@ cmd_run() {
     fi
     if [ $changed = 1 ]; then
         demo_payment_provider "$DEMO_DB" "$BUILD/run.log" || die "setting up the Demo payment provider in $DEMO_DB failed (log above)"
+        demo_japan_step clients "$DEMO_DB" "$BUILD/run.log" || die "setting up the Japanese clients in $DEMO_DB failed (log above)"
     fi
     echo "$hash" > "$hash_file"
     odoo_bin shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=error < "$ROOT/tools/demo_info.py" 2>/dev/null || true
@@ -430,25 +441,44 @@ demo_payment_provider() {
         || { cat "$2" >&2; return 1; }
 }
 
+# db, log-file: before client_hub, accounting with Odoo's demo data (the database is created when
+# missing), then the company becomes a company in Japan with l10n_jp's chart, Japanese installed
+demo_japan_company() {
+    odoo_step "$2" -c "$CONF" -d "$1" -i account --with-demo --stop-after-init \
+        && demo_japan_step company "$1" "$2"
+}
+
+# step, db, log-file: one step of tools/demo_japan.py (company, or clients once client_hub is
+# installed: a no-op unless the company is in Japan with l10n_jp's chart)
+demo_japan_step() {
+    CLIENT_HUB_DEMO_JAPAN_STEP=$1 odoo_bin shell -c "$CONF" -d "$2" --no-http --log-level=warn \
+        <"$ROOT/tools/demo_japan.py" >"$3" 2>&1 || { cat "$3" >&2; return 1; }
+    grep "^\[client_hub\]" "$3" >&2 || true
+}
+
 odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL line in its log
     local log=$1; shift
     odoo_bin "$@" --log-level=warn >"$log" 2>&1 || { cat "$log" >&2; return 1; }
     if grep -E "^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) " "$log" >&2; then return 1; fi
 }
 
-# Install like the demo (demo data, payment_demo and its provider set up), upgrade; the demo payment
-# tour then runs on that database, and last the uninstall: on a database with data, all must be clean.
+# Install like the demo (a company in Japan with l10n_jp, demo data, payment_demo and its provider
+# set up, the Japanese clients), upgrade; the demo payment tour and the Japanese demo's tests then
+# run on that database, and last the uninstall: on a database with data, all must be clean.
 LIFECYCLE_DB="${TEST_DB}_lifecycle"
 DEMO_TOUR_TESTS=client_hub/tests/test_tours_demo_payment.py
+DEMO_JAPAN_TESTS=client_hub/tests/test_demo_japan.py
 
 lifecycle_install() {
     local db=$LIFECYCLE_DB log="$BUILD/lifecycle.log"
     rm -f "$log"*
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     rm -rf "$BUILD/data/filestore/$db"
-    odoo_step "$log.install" -c "$CONF" -d "$db" -i client_hub,payment_demo --with-demo --stop-after-init \
-        && db_has_module "$db" client_hub && db_has_module "$db" payment_demo \
+    demo_japan_company "$db" "$log.japan" \
+        && odoo_step "$log.install" -c "$CONF" -d "$db" -i client_hub,payment_demo --with-demo --stop-after-init \
+        && db_has_module "$db" client_hub && db_has_module "$db" payment_demo && db_has_module "$db" l10n_jp \
         && demo_payment_provider "$db" "$log.provider" \
+        && demo_japan_step clients "$db" "$log.japan" \
         && odoo_step "$log.upgrade" -c "$CONF" -d "$db" -u client_hub --stop-after-init
 }
 
@@ -559,19 +589,19 @@ cmd_test() {
     fi
     [ $rc = 0 ] || say "failures above; running the tests anyway"
     say "running the module's tests (pytest-odoo, HTTP server on: HttpCase tests and tours run)"
-    run_pytest "$TEST_DB" "$BUILD/pytest.log" --ignore="$DEMO_TOUR_TESTS" client_hub/tests || rc=1
+    run_pytest "$TEST_DB" "$BUILD/pytest.log" --ignore="$DEMO_TOUR_TESTS" --ignore="$DEMO_JAPAN_TESTS" client_hub/tests || rc=1
     local logs=("$BUILD/pytest.log")
     if [ $lifecycle_ok = 1 ]; then
         # payment_demo is installed in the lifecycle database only: its tour runs there, after
         # the main run (never at the same time) and before the uninstall check.
-        say "running the demo payment tour on $LIFECYCLE_DB (payment_demo is installed there only)"
+        say "running the demo payment tour and the Japanese demo's tests on $LIFECYCLE_DB (payment_demo and l10n_jp are installed there only)"
         local drc=0
-        run_pytest "$LIFECYCLE_DB" "$BUILD/pytest-demo-payment.log" "$DEMO_TOUR_TESTS" || drc=$?
+        run_pytest "$LIFECYCLE_DB" "$BUILD/pytest-demo-payment.log" "$DEMO_TOUR_TESTS" "$DEMO_JAPAN_TESTS" || drc=$?
         # 5: no test collected, fine only when PYTEST_ARGS narrowed the run on purpose.
         if [ $drc != 0 ] && { [ $drc != 5 ] || [ -z "${PYTEST_ARGS:-}" ]; }; then rc=1; fi
         logs+=("$BUILD/pytest-demo-payment.log")
         if grep -E "^SKIPPED" "$BUILD/pytest-demo-payment.log" >/dev/null; then
-            say "the demo payment tour was skipped on $LIFECYCLE_DB (see the SKIPPED lines above): failing"
+            say "demo tests were skipped on $LIFECYCLE_DB (see the SKIPPED lines above): failing"
             rc=1
         fi
         say "concurrency on $LIFECYCLE_DB: 4 processes posting and paying for one client, stock then client_hub"

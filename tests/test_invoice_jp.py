@@ -1,0 +1,245 @@
+"""Qualified invoices (適格請求書) of companies in Japan: the invoice PDF prints the issuer's
+registration number, the amount and the consumption tax per tax rate, and marks the items
+taxed at the reduced rate; other companies' invoices are unchanged. client_hub does not
+depend on `l10n_jp`: the company in Japan gets Odoo's generic chart and taxes of its own."""
+
+import os
+
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
+from odoo.tests import HttpCase, TransactionCase, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from .test_invoice_pdf import PdfRenderingMixin, pdf_text
+
+REGISTRATION_NUMBER = "T2011001234567"  # check digit 2 (法人番号 rule)
+
+
+class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
+    """A company in Japan, in yen, whose 10 % and reduced 8 % taxes share one tax group (so
+    that stock's totals, per tax group, cannot tell the rates apart), and an invoice to a
+    Japanese client with an item at each rate."""
+
+    country_code = "JP"
+    chart_template = "generic_coa"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_jp = cls.env.company
+        cls.company_jp.write(
+            {
+                "name": "ひかりコンサルティング株式会社",
+                "client_hub_jp_registration_number": REGISTRATION_NUMBER,
+            }
+        )
+        cls.tax_10, cls.tax_8 = cls._make_taxes(cls.company_jp)
+        cls.client_jp = cls.env["res.partner"].create(
+            {
+                "name": "株式会社さくら商事",
+                "is_company": True,
+                "country_id": cls.env.ref("base.jp").id,
+                "city": "千代田区",
+            }
+        )
+        cls.invoice = cls._make_jp_invoice(cls.client_jp, cls.tax_10, cls.tax_8)
+
+    @classmethod
+    def _make_taxes(cls, company, group_names=("Consumption tax",) * 2):
+        """Return the 10 % and 8 % sale taxes of ``company``, in tax groups of these names
+        (one group for both by default)."""
+        groups = {
+            name: cls.env["account.tax.group"].create(
+                {"name": name, "company_id": company.id}
+            )
+            for name in set(group_names)
+        }
+        return cls.env["account.tax"].create(
+            [
+                {
+                    "name": f"{rate:g}% ({group_name})",
+                    "amount": rate,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "tax_group_id": groups[group_name].id,
+                    "company_id": company.id,
+                }
+                for rate, group_name in zip((10.0, 8.0), group_names, strict=True)
+            ]
+        )
+
+    @classmethod
+    def _make_jp_invoice(cls, partner, tax_10, tax_8, move_type="out_invoice"):
+        move = (
+            cls.env["account.move"]
+            .with_company(tax_10.company_id)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-03-31",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Consulting",
+                                "quantity": 1,
+                                "price_unit": 50000,
+                                "tax_ids": [Command.set(tax_10.ids)],
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": "Bento lunch (takeaway)",
+                                "quantity": 13,
+                                "price_unit": 250,
+                                "tax_ids": [Command.set(tax_8.ids)],
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+
+@tagged("post_install", "-at_install")
+class TestQualifiedInvoice(QualifiedInvoiceCommon):
+    def test_amounts_per_tax_rate(self):
+        """Per rate, not per tax group: 10 % on 50,000 and 8 % on 3,250 (13 × 250)."""
+        self.assertEqual(
+            self.invoice._client_hub_jp_tax_rate_summary(),
+            [
+                {"rate": 10.0, "reduced": False, "base": 50000.0, "tax": 5000.0},
+                {"rate": 8.0, "reduced": True, "base": 3250.0, "tax": 260.0},
+            ],
+        )
+        refund = self._make_jp_invoice(
+            self.client_jp, self.tax_10, self.tax_8, move_type="out_refund"
+        )
+        self.assertEqual(
+            refund._client_hub_jp_tax_rate_summary(),
+            self.invoice._client_hub_jp_tax_rate_summary(),
+            "a credit note states the same positive amounts",
+        )
+
+    def _html(self, invoice):
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.account_invoices", invoice.ids)[0]
+            .decode()
+        )
+
+    def test_rates_stated_by_tax_groups(self):
+        """Tax groups of one rate each, named after it (as l10n_jp's): stock's totals per
+        group are the totals per rate, no table is added; the registration number and the
+        ※ of the reduced-rate item are."""
+        self.assertTrue(self.invoice._client_hub_jp_totals_lack_rates())
+        invoice = self._make_jp_invoice(
+            self.client_jp, *self._make_taxes(self.company_jp, ("10% 対象", "8% 対象"))
+        )
+        self.assertFalse(invoice._client_hub_jp_totals_lack_rates())
+        html = self._html(invoice)
+        self.assertNotIn("client_hub_jp_tax_rates", html)
+        for marker in (
+            "client_hub_jp_registration_number",
+            "client_hub_jp_reduced",
+            "client_hub_jp_reduced_rate_note",
+        ):
+            self.assertIn(marker, html)
+
+        # a group named without its rate
+        invoice = self._make_jp_invoice(
+            self.client_jp, *self._make_taxes(self.company_jp, ("Standard", "軽減 8%"))
+        )
+        self.assertTrue(invoice._client_hub_jp_totals_lack_rates())
+        self.assertIn("client_hub_jp_tax_rates", self._html(invoice))
+
+    def test_only_companies_in_japan(self):
+        """The same invoice of a company elsewhere prints as before, registration number
+        entered or not."""
+        jp_html = self._html(self.invoice)
+        for marker in ("client_hub_jp_registration_number", "client_hub_jp_tax_rates"):
+            self.assertIn(marker, jp_html)
+
+        other = self.setup_other_company(
+            name="Elsewhere Ltd",
+            country_id=self.env.ref("base.be").id,
+            currency_id=self.env.ref("base.EUR").id,
+        )["company"]
+        other.client_hub_jp_registration_number = REGISTRATION_NUMBER
+        self.env.user.company_ids |= other
+        invoice = self._make_jp_invoice(
+            self.env["res.partner"].create({"name": "Client Elsewhere"}),
+            *self._make_taxes(other),
+        )
+        self.assertFalse(invoice._client_hub_is_qualified_invoice())
+        html = self._html(invoice)
+        for marker in (
+            "client_hub_jp",
+            REGISTRATION_NUMBER,
+            "Registration Number",
+            "Consumption Tax",
+            "※",
+        ):
+            self.assertNotIn(marker, html)
+
+
+@tagged("post_install", "-at_install")
+class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCase):
+    def test_pdf_is_a_qualified_invoice(self):
+        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "account.account_invoices", self.invoice.ids
+        )
+        text = pdf_text(content)
+        if os.environ.get("CLIENT_HUB_KEEP_PDF"):
+            with open(os.environ["CLIENT_HUB_KEEP_PDF"], "wb") as f:
+                f.write(content)
+        for expected, what in (
+            ("ひかりコンサルティング株式会社", "the issuer's name"),
+            ("RegistrationNumber", "the registration number's label"),
+            (REGISTRATION_NUMBER, "the registration number"),
+            ("03/31/2026", "the date"),
+            ("株式会社さくら商事", "the client's name"),
+            ("Bentolunch(takeaway)※", "the ※ of the reduced-rate item"),
+            ("TaxRate", "the per-rate table"),
+            ("Amountexcl.TaxConsumptionTax", "the per-rate table"),
+            ("10%¥50,000¥5,000", "the 10 % amount and tax"),
+            ("8%※¥3,250¥260", "the reduced 8 % amount and tax"),
+            ("※Reducedtaxrateitem", "what ※ means"),
+        ):
+            self.assertIn(expected, text, f"the PDF lacks {what}")
+        self.assertNotIn("Consulting※", text, "a 10 % item is not marked")
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationNumber(TransactionCase):
+    def test_valid_numbers(self):
+        company = self.env.company
+        for number in ("T7000012050002", REGISTRATION_NUMBER, False):
+            company.client_hub_jp_registration_number = number
+            self.assertEqual(company.client_hub_jp_registration_number, number)
+
+    def test_wrong_numbers_refused_with_a_clear_message(self):
+        company = self.env.company
+        for number, why in (
+            ("7000012050002", "no T"),
+            ("t7000012050002", "lower-case t"),
+            ("T700001205000", "12 digits"),
+            ("T70000120500021", "14 digits"),
+            ("T7000012O50002", "a letter among the digits"),
+            ("T 7000012050002", "a space"),
+            ("T7000012050003", "a wrong check digit"),
+            ("T0000012050002", "check digit 0"),
+        ):
+            with (
+                self.subTest(why),
+                self.assertRaisesRegex(
+                    ValidationError,
+                    rf"“{number}” is not a qualified invoice registration number\. "
+                    r"It is the letter “T” followed by 13 digits",
+                ),
+            ):
+                company.client_hub_jp_registration_number = number
+                company.flush_recordset()
