@@ -468,6 +468,9 @@ odoo_step() {  # log-file, odoo args...: run odoo, fail on any ERROR/CRITICAL li
 LIFECYCLE_DB="${TEST_DB}_lifecycle"
 DEMO_TOUR_TESTS=client_hub/tests/test_tours_demo_payment.py
 DEMO_JAPAN_TESTS=client_hub/tests/test_demo_japan.py
+# auth_passkey_portal is auto-installed with portal: the "without it" test runs on the lifecycle
+# database once it is uninstalled there
+PASSKEY_ABSENT_TESTS=client_hub/tests/test_passkey_offer_absent.py
 
 lifecycle_install() {
     local db=$LIFECYCLE_DB log="$BUILD/lifecycle.log"
@@ -589,7 +592,7 @@ cmd_test() {
     fi
     [ $rc = 0 ] || say "failures above; running the tests anyway"
     say "running the module's tests (pytest-odoo, HTTP server on: HttpCase tests and tours run)"
-    run_pytest "$TEST_DB" "$BUILD/pytest.log" --ignore="$DEMO_TOUR_TESTS" --ignore="$DEMO_JAPAN_TESTS" client_hub/tests || rc=1
+    run_pytest "$TEST_DB" "$BUILD/pytest.log" --ignore="$DEMO_TOUR_TESTS" --ignore="$DEMO_JAPAN_TESTS" --ignore="$PASSKEY_ABSENT_TESTS" client_hub/tests || rc=1
     local logs=("$BUILD/pytest.log")
     if [ $lifecycle_ok = 1 ]; then
         # payment_demo is installed in the lifecycle database only: its tour runs there, after
@@ -611,6 +614,20 @@ cmd_test() {
             say "concurrency check FAILED: see $BUILD/lifecycle.log.concurrency"
             rc=1
         fi
+        say "without auth_passkey_portal on $LIFECYCLE_DB: no passkey offer, sign-in works"
+        # (`odoo-bin module` takes no --log-level: not through odoo_step)
+        if odoo_bin module uninstall auth_passkey_portal -c "$CONF" -d "$LIFECYCLE_DB" >"$BUILD/lifecycle.log.nopasskey" 2>&1 \
+            && ! grep -E "^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) " "$BUILD/lifecycle.log.nopasskey" >&2 \
+            && run_pytest "$LIFECYCLE_DB" "$BUILD/pytest-nopasskey.log" "$PASSKEY_ABSENT_TESTS"; then
+            if grep -E "^SKIPPED" "$BUILD/pytest-nopasskey.log" >/dev/null; then
+                say "the test without auth_passkey_portal was skipped (see above): failing"
+                rc=1
+            fi
+        else
+            say "the check without auth_passkey_portal FAILED: see $BUILD/lifecycle.log.nopasskey, $BUILD/pytest-nopasskey.log"
+            rc=1
+        fi
+        logs+=("$BUILD/pytest-nopasskey.log")
         if lifecycle_uninstall; then
             say "uninstall from a database with data: clean"
         else
