@@ -86,42 +86,24 @@ class ResPartner(models.Model):
         partial = query.make_alias(move, "client_payment_partial")
         counterpart = query.make_alias(move, "client_payment_counterpart")
         counterpart_move = query.make_alias(move, "client_payment_counterpart_move")
-        query.add_join(
-            "JOIN",
-            line,
-            "account_move_line",
-            SQL("%s = %s", SQL.identifier(line, "move_id"), SQL.identifier(move, "id")),
-        )
-        query.add_join(
-            "JOIN",
-            partial,
-            "account_partial_reconcile",
-            SQL(
-                "%s = %s",
-                SQL.identifier(partial, "debit_move_id"),
-                SQL.identifier(line, "id"),
-            ),
-        )
-        query.add_join(
-            "JOIN",
-            counterpart,
-            "account_move_line",
-            SQL(
-                "%s = %s",
-                SQL.identifier(counterpart, "id"),
-                SQL.identifier(partial, "credit_move_id"),
-            ),
-        )
-        query.add_join(
-            "JOIN",
-            counterpart_move,
-            "account_move",
-            SQL(
-                "%s = %s",
-                SQL.identifier(counterpart_move, "id"),
-                SQL.identifier(counterpart, "move_id"),
-            ),
-        )
+        # invoice -> its lines -> their partial reconciliations (as debit) -> the credit
+        # line -> its move: (alias, table, alias.column = other alias.column)
+        for alias, table, column, other, other_column in (
+            (line, "account_move_line", "move_id", move, "id"),
+            (partial, "account_partial_reconcile", "debit_move_id", line, "id"),
+            (counterpart, "account_move_line", "id", partial, "credit_move_id"),
+            (counterpart_move, "account_move", "id", counterpart, "move_id"),
+        ):
+            query.add_join(
+                "JOIN",
+                alias,
+                table,
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(alias, column),
+                    SQL.identifier(other, other_column),
+                ),
+            )
         # money received: a payment or bank entry, not a credit note nor the entry of an
         # exchange difference (its amount is no money)
         query.add_where(
