@@ -177,7 +177,9 @@ class ClientHubMagicLink(models.Model):
         template_sudo = self.env.ref(xmlid).sudo()
         # In the contact's language, layout included, whoever sends it (the cron, staff),
         # even where the template predates its `lang` (it is not updated in databases).
-        lang = partner.lang if self.env["res.lang"]._get_data(code=partner.lang) else None
+        lang = (
+            partner.lang if self.env["res.lang"]._get_data(code=partner.lang) else None
+        )
         template_sudo.with_context(
             lang=lang or self.env.lang, magic_link_url=url, client_hub_request_ip=ip
         ).send_mail(
