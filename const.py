@@ -85,3 +85,10 @@ CLIENT_TEMPLATE_TEST_DOMAINS = {
 }
 # sale's system parameter holding the order confirmation template chosen in Settings
 PARAM_SALE_CONFIRMATION_TEMPLATE = "sale.default_confirmation_template"
+
+# who reads the client dashboard's figures: whoever may read customer invoices (stock access
+# rights of account.move)
+CLIENT_FIGURE_GROUPS = (
+    "account.group_account_invoice,account.group_account_readonly,"
+    "sales_team.group_sale_salesman"
+)

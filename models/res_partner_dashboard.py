@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..const import CLIENT_FIGURE_GROUPS
+
 
 class ResPartner(models.Model):
     """Client dashboard: the figures (invoiced, paid, due, overdue), the latest
@@ -20,11 +22,6 @@ class ResPartner(models.Model):
         "client_overdue_amount": "overdue",
     }
     _CLIENT_DOCUMENT_LIMIT = 80
-    # whoever may read customer invoices (stock access rights of account.move)
-    _CLIENT_FIGURE_GROUPS = (
-        "account.group_account_invoice,account.group_account_readonly,"
-        "sales_team.group_sale_salesman"
-    )
 
     # the order of the Clients list (stock's customer order: `res_partner_search_mode`),
     # read from an index rather than by sorting every partner for a page of 80
@@ -39,44 +36,44 @@ class ResPartner(models.Model):
         currency_field="client_currency_id",
         compute="_compute_client_figures",
         search="_search_client_total_invoiced",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
         help="Posted customer invoices minus credit notes, taxes included, in company currency.",
     )
     client_total_paid = fields.Monetary(
         currency_field="client_currency_id",
         compute="_compute_client_figures",
         search="_search_client_total_paid",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
         help="Money collected: total invoiced minus what is still open.",
     )
     client_balance_due = fields.Monetary(
         currency_field="client_currency_id",
         compute="_compute_client_figures",
         search="_search_client_balance_due",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
         help="Amount still open on posted invoices, net of open credit notes.",
     )
     client_overdue_amount = fields.Monetary(
         currency_field="client_currency_id",
         compute="_compute_client_figures",
         search="_search_client_overdue_amount",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
         help="Amount still open on documents past their due date.",
     )
     client_is_overdue = fields.Boolean(
         string="Is Overdue",
         compute="_compute_client_figures",
         search="_search_client_is_overdue",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
     )
     client_invoice_ids = fields.Many2many(
         "account.move",
         string="Client Invoices",
         compute="_compute_client_invoices",
-        groups=_CLIENT_FIGURE_GROUPS,
+        groups=CLIENT_FIGURE_GROUPS,
     )
     client_invoice_count = fields.Integer(
-        compute="_compute_client_invoices", groups=_CLIENT_FIGURE_GROUPS
+        compute="_compute_client_invoices", groups=CLIENT_FIGURE_GROUPS
     )
     client_order_ids = fields.Many2many(
         "sale.order",

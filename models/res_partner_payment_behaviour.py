@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..const import CLIENT_FIGURE_GROUPS
+
 
 class ResPartner(models.Model):
     """Client dashboard: how this client pays (days to pay, last payment, on time)."""
@@ -23,16 +25,14 @@ class ResPartner(models.Model):
         digits=(16, 1),
         compute="_compute_client_payment_behaviour",
         search="_search_client_avg_days_to_pay",
-        groups="account.group_account_invoice,account.group_account_readonly,"
-        "sales_team.group_sale_salesman",
+        groups=CLIENT_FIGURE_GROUPS,
         help="Days from invoice date to payment, weighted by the amount paid, over the "
         "payments of the last 12 months.",
     )
     client_last_payment_date = fields.Date(
         string="Last Payment",
         compute="_compute_client_payment_behaviour",
-        groups="account.group_account_invoice,account.group_account_readonly,"
-        "sales_team.group_sale_salesman",
+        groups=CLIENT_FIGURE_GROUPS,
         help="Date of the client's latest payment of an invoice.",
     )
     client_on_time_share = fields.Float(
@@ -40,8 +40,7 @@ class ResPartner(models.Model):
         digits=(16, 0),
         compute="_compute_client_payment_behaviour",
         search="_search_client_on_time_share",
-        groups="account.group_account_invoice,account.group_account_readonly,"
-        "sales_team.group_sale_salesman",
+        groups=CLIENT_FIGURE_GROUPS,
         help="Share of the amount paid in the last 12 months that was paid by the due "
         "date.",
     )
