@@ -1,6 +1,6 @@
 {
     "name": "Client Hub",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "summary": "Client 360° dashboard, per-client e-mail templates, magic-link portal "
     "with statement, card payment of any selection, ZIP download and support tickets",

@@ -623,8 +623,15 @@ def run():
             CLIENTS_DOMAIN, fields_spec, limit=80, order=order, count_limit=10001
         )
 
+    overdue_domain = [*CLIENTS_DOMAIN, ("client_is_overdue", "=", True)]
+
     def overdue_count():
-        return Partner.search_count([*CLIENTS_DOMAIN, ("client_is_overdue", "=", True)])
+        return Partner.search_count(overdue_domain)
+
+    def overdue_page():
+        return Partner.web_search_read(
+            overdue_domain, spec, limit=80, count_limit=10001
+        )
 
     with LivePath():
         live_check = big.client_total_invoiced
@@ -678,6 +685,12 @@ def run():
             {"buckets": overdue_count, "live": live(overdue_count)},
             "no overdue filter",
             "<= 60 ms",
+        ),
+        (
+            "Clients list, filter Overdue: page of 80 + its count (web_search_read, as the list)",
+            {"buckets": overdue_page, "live": live(overdue_page)},
+            "no overdue filter",
+            "",
         ),
     ]
 

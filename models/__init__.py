@@ -27,6 +27,7 @@ from . import account_move
 from . import account_move_dashboard
 from . import account_move_mail_template
 from . import account_move_statement
+from . import client_hub_figures_client  # before the engine, whose init() fills it
 from . import client_hub_figures_bucket
 from . import payment_provider
 from . import payment_transaction

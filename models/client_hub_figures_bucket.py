@@ -17,8 +17,10 @@ class ClientHubFiguresBucket(models.Model):
       conflict on the figures (REPEATABLE READ), as in stock Odoo.
     * `_compact` (a cron, every few minutes) folds a client's rows into the compact shape:
       one row for its lifetime totals (no due date), and one row per due date that still
-      has an open amount. Paid history weighs nothing: the Clients list sorts 100,000
-      clients by balance due over the open rows only.
+      has an open amount. Paid history weighs nothing.
+    * The compaction also writes each client's figures in `client_hub.figures.client`
+      (one row per client), from which the Clients list sorts and filters 100,000
+      clients by a figure through an index.
 
     The table is derived data, written by the trigger, `_compact` and `_rebuild` only, and
     read in SQL by `_read_figures` and `_figures_query` (which also serve
@@ -239,6 +241,7 @@ class ClientHubFiguresBucket(models.Model):
             )
         )
         self.invalidate_model()
+        self.env["client_hub.figures.client"]._refresh(partner_ids, rebuild=True)
 
     @api.model
     def _compact(self):
@@ -275,8 +278,19 @@ class ClientHubFiguresBucket(models.Model):
                 partner_ids, count = cr.fetchone()
         except psycopg2.errors.SerializationFailure:
             return None
-        if not count:
-            return 0
+        if count:
+            self._fold_pending(partner_ids)
+        self.invalidate_model()
+        # the figures of the clients folded, and of the others on a new day
+        self.env["client_hub.figures.client"]._refresh(partner_ids or [])
+        return count
+
+    @api.model
+    def _fold_pending(self, partner_ids):
+        """Fold the pending rows, of the clients ``partner_ids``, into the compact rows
+        (`_compact`, which holds the locks)."""
+        cr = self.env.cr
+        table = SQL.identifier(self._table)
         clients = SQL("commercial_partner_id = ANY(%s)", partner_ids)
         folded = SQL(
             """
@@ -322,45 +336,93 @@ class ClientHubFiguresBucket(models.Model):
                 clients=clients,
             )
         )
-        self.invalidate_model()
-        return count
 
     # ---- the readers ----
 
     @api.model
-    def _read_figures(self, partner_ids):
+    def _read_figures(self, partner_ids, contacts=False):
         """Read the figures of the commercial partners ``partner_ids`` in the current
         company, in one query.
 
-        :return: {commercial partner id: {"invoiced", "paid", "due", "overdue": amount}};
-            no entry for a partner without posted documents, none at all when the user may
-            not read invoices
+        :param bool contacts: ``partner_ids`` are of any partners, whose figures are
+            those of their commercial partner (looked up in the same query)
+        :return: {partner id: {"invoiced", "paid", "due", "overdue": amount}}; no entry
+            for a partner without posted documents, none at all when the user may not
+            read invoices
         """
         if not partner_ids or not self.env["account.move"].has_access("read"):
             return {}
         query, cols = self._figures_query()
-        query.add_where(SQL("%s IN %s", cols["partner"], tuple(partner_ids)))
-        query.groupby = cols["partner"]
-        aggregates = self._figure_aggregates(cols)
-        rows = self.env.execute_query_dict(
-            query.select(
-                SQL("%s AS partner_id", cols["partner"]),
-                *(
-                    SQL("%s AS %s", sql, SQL.identifier(name))
-                    for name, sql in aggregates.items()
-                ),
+        partner_ids = tuple(partner_ids)
+        Partner = self.env["res.partner"]
+        # contacts: the access to the partners is the caller's (whose fields these are);
+        # the figures add up what the user may read of the invoices (`_figures_query`)
+        if contacts and len(partner_ids) == 1:
+            # one partner (a client's form): joined to its commercial partner's rows
+            contact = query.join(
+                query.table,
+                "commercial_partner_id",
+                Partner._table,
+                "commercial_partner_id",
+                "contact",
             )
+            partner = SQL(
+                "%s%s",
+                SQL(to_flush=Partner._fields["commercial_partner_id"]),
+                SQL.identifier(contact, "id"),
+            )
+            query.add_where(SQL("%s = %s", partner, partner_ids[0]))
+            query.groupby = partner
+            contacts = False
+        elif contacts:
+            contacts_sql = SQL(
+                "SELECT %s id, commercial_partner_id FROM %s WHERE id IN %s",
+                SQL(to_flush=Partner._fields["commercial_partner_id"]),
+                SQL.identifier(Partner._table),
+                partner_ids,
+            )
+            query.add_where(
+                SQL(
+                    "%s IN (SELECT commercial_partner_id FROM (%s) AS contacts)",
+                    cols["partner"],
+                    contacts_sql,
+                )
+            )
+            query.groupby = partner = cols["partner"]
+        else:
+            query.add_where(SQL("%s IN %s", cols["partner"], partner_ids))
+            query.groupby = partner = cols["partner"]
+        aggregates = self._figure_aggregates(cols)
+        figures = query.select(
+            SQL("%s AS partner_id", partner),
+            *(
+                SQL("%s AS %s", sql, SQL.identifier(name))
+                for name, sql in aggregates.items()
+            ),
         )
+        if contacts:
+            # each client added up once, whatever the number of its contacts
+            figures = SQL(
+                "SELECT contacts.id AS partner_id, %s FROM (%s) AS contacts"
+                " JOIN (%s) AS figures ON figures.partner_id = contacts.commercial_partner_id",
+                SQL(", ").join(SQL.identifier("figures", name) for name in aggregates),
+                contacts_sql,
+                figures,
+            )
+        rows = self.env.execute_query_dict(figures)
         return {row["partner_id"]: row for row in rows}
 
     @api.model
-    def _figure_by_client_sql(self, figure):
+    def _figure_by_client_sql(self, figure, partner_ids=None):
         """SQL of a subquery giving one of the figures (a key of `_figure_aggregates`) of
-        every client in the current company with a non-zero amount, as columns
-        ``partner_id`` and ``value``: the Clients list joins it to sort and filter on
-        the figure in one query. The amounts still open (due, overdue) add up the open
-        rows only, which a fully paid history does not weigh on."""
+        every client in the current company with a non-zero amount (of the commercial
+        partners ``partner_ids`` only, when given), as columns ``partner_id`` and
+        ``value``: the Clients list joins it to sort and filter on the figure in one
+        query. The amounts still open (due, overdue) add up the open rows only, which a
+        fully paid history does not weigh on."""
         query, cols = self._figures_query()
+        if partner_ids is not None:
+            query.add_where(SQL("%s = ANY(%s)", cols["partner"], list(partner_ids)))
         if figure in ("due", "overdue"):
             query.add_where(SQL("%s <> 0", cols["residual"]))
         if figure == "overdue":

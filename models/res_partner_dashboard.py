@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 from ..const import CLIENT_FIGURE_GROUPS
 
@@ -22,11 +22,21 @@ class ResPartner(models.Model):
         "client_overdue_amount": "overdue",
     }
     _CLIENT_DOCUMENT_LIMIT = 80
+    # the deepest row of the Clients list sorted by a figure read from its index
+    _CLIENT_FIGURE_PAGE_LIMIT = 10000
 
     # the order of the Clients list (stock's customer order: `res_partner_search_mode`),
     # read from an index rather than by sorting every partner for a page of 80
     _client_hub_customer_order_idx = models.Index(
         "(customer_rank DESC, complete_name, id DESC)"
+    )
+
+    # the Clients list's partners (its action's domain) by commercial partner, from the
+    # index alone: its count, and its filters on the figures (merged with the rows of
+    # client_hub.figures.client, in the same order)
+    _client_hub_clients_idx = models.Index(
+        "(commercial_partner_id) INCLUDE (company_id, partner_share)"
+        " WHERE active IS TRUE AND customer_rank > 0"
     )
 
     client_currency_id = fields.Many2one(
@@ -92,13 +102,21 @@ class ResPartner(models.Model):
     @api.depends("commercial_partner_id")
     @api.depends_context("company", "uid")
     def _compute_client_figures(self):
-        # read just that column, not every prefetchable field of res.partner
-        self._origin.fetch(["commercial_partner_id"])
-        figures = self.env["client_hub.figures.bucket"]._read_figures(
-            [pid for pid in self.commercial_partner_id._origin.ids if pid]
-        )
+        Figures = self.env["client_hub.figures.bucket"]
+        if all(self._ids):
+            # saved partners: their commercial partner is looked up in the same query
+            figures = Figures._read_figures(self._ids, contacts=True)
+            keys = {partner: partner.id for partner in self}
+        else:
+            # a partner being edited: the figures of the commercial partner it has now
+            figures = Figures._read_figures(
+                [pid for pid in self.commercial_partner_id._origin.ids if pid]
+            )
+            keys = {
+                partner: partner.commercial_partner_id._origin.id for partner in self
+            }
         for partner in self:
-            row = figures.get(partner.commercial_partner_id._origin.id, {})
+            row = figures.get(keys[partner], {})
             for fname, column in self._CLIENT_FIGURE_COLUMNS.items():
                 partner[fname] = row.get(column, 0.0)
             partner.client_is_overdue = row.get("overdue", 0.0) > 0
@@ -255,16 +273,14 @@ class ResPartner(models.Model):
 
             return Domain.custom(to_sql=to_sql)
         value = value or 0.0
-        condition = SQL("value %s %s", SQL(operator), value)
         if not self._client_figure_condition_holds_for_zero(operator, value):
 
             def to_sql(model, alias, query):
                 model._check_field_access(model._fields[fname], "read")
                 return SQL(
-                    "%s IN (SELECT partner_id FROM (%s) AS figures WHERE %s)",
+                    "%s IN (%s)",
                     model._field_to_sql(alias, "commercial_partner_id", query),
-                    model._client_figure_by_client_sql(fname),
-                    condition,
+                    model._client_figure_clients_sql(fname, operator, value),
                 )
         else:
 
@@ -277,6 +293,180 @@ class ResPartner(models.Model):
                 )
 
         return Domain.custom(to_sql=to_sql)
+
+    @api.model
+    def _client_figure_clients_sql(self, fname, operator, value):
+        """SQL of the subquery selecting the clients (``partner_id``) whose figure
+        ``fname`` meets ``operator`` ``value``: from the rows of
+        `client_hub.figures.client` and the few clients they do not hold exactly added
+        up, when it can (one index scan, instead of adding up every client's rows)."""
+        Clients = self.env["client_hub.figures.client"]
+        condition = SQL("value %s %s", SQL(operator), value)
+        figure = self._CLIENT_FIGURE_COLUMNS.get(fname)
+        unfit = Clients._unfit_clients(figure) if figure else None
+        if unfit is None:
+            return SQL(
+                "SELECT partner_id FROM (%s) AS figures WHERE %s",
+                self._client_figure_by_client_sql(fname),
+                condition,
+            )
+        # a condition no client without figures meets: above a value, where the sort
+        # value equals the figure (and its index serves)
+        selects = [
+            SQL(
+                "SELECT partner_id FROM (%s) AS figures WHERE %s",
+                Clients._clients_sql(figure, unfit),
+                SQL("sort_value %s %s", SQL(operator), value)
+                if operator in (">", ">=")
+                else condition,
+            )
+        ]
+        if unfit:
+            selects.append(
+                SQL(
+                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
+                    self.env["client_hub.figures.bucket"]._figure_by_client_sql(
+                        figure, unfit
+                    ),
+                    condition,
+                )
+            )
+        return SQL(" UNION ALL ").join(selects)
+
+    @api.model
+    def _search(
+        self,
+        domain,
+        offset=0,
+        limit=None,
+        order=None,
+        *,
+        active_test=True,
+        bypass_access=False,
+    ):
+        """Override of `base`: a page of clients sorted by a dashboard figure, largest
+        first (the Clients list's column), comes from the index of
+        `client_hub.figures.client` (`_client_figure_page`) rather than from every
+        client's figure added up and sorted."""
+        fname = self._client_figure_first_order(order)
+        if fname and limit and offset + limit <= self._CLIENT_FIGURE_PAGE_LIMIT:
+            query = self._client_figure_page(
+                fname,
+                domain,
+                offset,
+                limit,
+                order,
+                active_test=active_test,
+                bypass_access=bypass_access,
+            )
+            if query is not None:
+                return query
+        if fname:
+            # the same order as the pages read from the index, ties included
+            order = f"{order},{self._order}"
+        return super()._search(
+            domain,
+            offset,
+            limit,
+            order,
+            active_test=active_test,
+            bypass_access=bypass_access,
+        )
+
+    @api.model
+    def _client_figure_first_order(self, order):
+        """The dashboard figure ``order`` sorts by first, largest first, if any."""
+        if not order:
+            return None
+        first = order.split(",", 1)[0].split()
+        if (
+            len(first) == 2
+            and first[0].strip('"') in self._CLIENT_FIGURE_COLUMNS
+            and first[1].upper() == "DESC"
+        ):
+            return first[0].strip('"')
+        return None
+
+    @api.model
+    def _client_figure_page(self, fname, domain, offset, limit, order, **kwargs):
+        """The partners of ``domain`` from ``offset`` to ``offset + limit`` in ``order``,
+        whose first term is the dashboard figure ``fname``, descending, as a Query.
+
+        The best ``offset + limit`` clients are read from the index of
+        `client_hub.figures.client` (exact for the clients it holds up to date), the
+        others (pending rows) are added up from their rows, and the page is sorted from
+        both. When the page reaches
+        the clients with nothing (or less) on that figure, or those rows cannot
+        serve, return None: the caller sorts every client's figure.
+        """
+        Figures = self.env["client_hub.figures.bucket"]
+        Clients = self.env["client_hub.figures.client"]
+        self._check_field_access(self._fields[fname], "read")
+        figure = self._CLIENT_FIGURE_COLUMNS[fname]
+        unfit = Clients._unfit_clients(figure)
+        if unfit is None:
+            return None
+        # the terms after the figure, then the model's order: one order for all pages
+        rest = ",".join([*order.split(",")[1:], self._order])
+        wanted = offset + limit
+        candidates = []
+        sources = [(Clients._clients_sql(figure, unfit), "sort_value")]
+        if unfit:
+            sources.append((Figures._figure_by_client_sql(figure, unfit), "value"))
+        for source, sort_column in sources:
+            query = super()._search(domain, **kwargs)
+            if query.is_empty():
+                return query
+            figures = query.make_alias(self._table, "client_figure")
+            query.add_join(
+                "JOIN",
+                figures,
+                SQL("(%s)", source),
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(figures, "partner_id"),
+                    self._field_to_sql(self._table, "commercial_partner_id", query),
+                ),
+            )
+            sort_value = SQL.identifier(figures, sort_column)
+            query.add_where(SQL("%s > 0", sort_value))
+            query.order = SQL(
+                "%s DESC, %s", sort_value, self._order_to_sql(rest, query)
+            )
+            query.limit = wanted
+            rows = self.env.execute_query(
+                query.select(
+                    SQL.identifier(self._table, "id"),
+                    SQL.identifier(figures, "value"),
+                )
+            )
+            if not candidates and len(rows) < wanted:
+                return None
+            candidates += rows
+        page = Query(self.env, self._table, self._table_sql)
+        if len(sources) == 1:
+            page.set_result_ids([partner_id for partner_id, _value in rows][offset:])
+            return page
+        ids, values = zip(*candidates)
+        figures = page.join(
+            self._table,
+            "id",
+            SQL(
+                "(SELECT * FROM unnest(%s::int[], %s::numeric[]) AS v(id, value))",
+                list(ids),
+                list(values),
+            ),
+            "id",
+            "client_figure",
+        )
+        page.order = SQL(
+            "%s DESC, %s",
+            SQL.identifier(figures, "value"),
+            self._order_to_sql(rest, page),
+        )
+        page.limit = limit
+        page.offset = offset
+        return page
 
     @api.model
     def _client_figure_condition_holds_for_zero(self, operator, value):
