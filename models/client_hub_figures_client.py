@@ -60,7 +60,7 @@ class ClientHubFiguresClient(models.Model):
     _by_due = models.Index("(company_id, amount_due DESC)")
     _by_past_due = models.Index("(company_id, amount_past_due DESC)")
     # the rows of another day
-    _by_day = models.Index("(company_id, past_due_on)")
+    _by_day = models.Index("(past_due_on)")
 
     @api.model
     def _refresh(self, partner_ids=None, rebuild=False):
@@ -73,21 +73,23 @@ class ClientHubFiguresClient(models.Model):
         Buckets = self.env["client_hub.figures.bucket"]
         table = SQL.identifier(self._table)
         buckets = SQL.identifier(Buckets._table)
+        if partner_ids is not None and not rebuild:
+            stale = self.env.execute_query(
+                SQL(
+                    "SELECT commercial_partner_id FROM %s c WHERE %s",
+                    table,
+                    self._stale_sql(SQL("c"), today),
+                )
+            )
+            partner_ids = {*partner_ids, *(partner_id for (partner_id,) in stale)}
+            if not partner_ids:
+                return
 
         def clients(alias):
             """Whether the row ``alias`` (of either table) is of a client to write."""
             if partner_ids is None:
                 return SQL("TRUE")
-            partner = SQL("%s.commercial_partner_id", alias)
-            condition = SQL("%s = ANY(%s)", partner, list(partner_ids))
-            if rebuild:
-                return condition
-            stale = SQL(
-                "SELECT commercial_partner_id FROM %s s WHERE %s",
-                table,
-                self._stale_sql(SQL("s"), today),
-            )
-            return SQL("(%s OR %s IN (%s))", condition, partner, stale)
+            return SQL("%s.commercial_partner_id = ANY(%s)", alias, list(partner_ids))
 
         self.env.cr.execute(
             SQL(
