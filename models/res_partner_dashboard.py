@@ -395,9 +395,8 @@ class ResPartner(models.Model):
         The best ``offset + limit`` clients are read from the index of
         `client_hub.figures.client` (exact for the clients it holds up to date), the
         others (pending rows) are added up from their rows, and the page is sorted from
-        both. When the page reaches
-        the clients with nothing (or less) on that figure, or those rows cannot
-        serve, return None: the caller sorts every client's figure.
+        both. When the page reaches the clients with nothing (or less) on that figure, or
+        those rows cannot serve, return None: the caller sorts every client's figure.
         """
         Figures = self.env["client_hub.figures.bucket"]
         Clients = self.env["client_hub.figures.client"]

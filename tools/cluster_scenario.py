@@ -57,6 +57,7 @@ RUN = time.strftime("%H%M%S") + secrets.token_hex(2)
 WEBHOOK = "/payment/stripe/webhook"
 CLIENTS = 10
 WEBHOOK_INVOICES = 50
+SOLO_WEBHOOKS = 5  # delivered one at a time: the cost of one webhook without queueing
 TARGET_P95 = float(os.environ.get("CLUSTER_TARGET_P95", "1.0"))  # s, webhook -> Paid
 TIMEOUT = 180  # seconds, for the cron's work (e-mail, PDFs)
 CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
@@ -317,7 +318,7 @@ class Scenario:
                         )
                     ],
                 }
-                for i in range(WEBHOOK_INVOICES + 1)
+                for i in range(WEBHOOK_INVOICES + SOLO_WEBHOOKS + 1)
             ]
             invoices = env["account.move"].create(vals)
             invoices.action_post()
@@ -519,6 +520,32 @@ class Scenario:
             f"served A {served['A']}, B {served['B']}; {retries} serialization retries"
         )
 
+    def check_solo(self):
+        """One webhook at a time, alternating servers: the latency without queueing, and
+        what it implies for a burst on this machine's cores."""
+        solo = self.txs[WEBHOOK_INVOICES : WEBHOOK_INVOICES + SOLO_WEBHOOKS]
+        urls = list(SERVERS)
+        latencies = []
+        for i, tx in enumerate(solo):
+            status, seconds = deliver(urls[i % 2], stripe_event(tx), self.secret)
+            assert status == 200, f"answer {status}"
+            latencies.append(seconds)
+        with orm() as env:
+            invoices = env["account.move"].browse([tx["invoice_id"] for tx in solo])
+            paid = invoices.filtered(
+                lambda inv: inv.payment_state in PAID and inv.amount_residual == 0
+            )
+            assert len(paid) == len(solo), f"{len(paid)}/{len(solo)} invoices paid"
+        median = statistics.median(latencies)
+        cores = os.cpu_count() or 1
+        self.solo_median = median
+        return True, (
+            f"{len(solo)} webhooks one by one, all Paid at the answer: median "
+            f"{median * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; {WEBHOOK_INVOICES} at "
+            f"once need >= {WEBHOOK_INVOICES} x {median * 1000:.0f} ms / {cores} cores = "
+            f"{WEBHOOK_INVOICES * median / cores:.1f} s of work before the last is Paid"
+        )
+
     def check_latency(self):
         """Delivery to answer: the answer comes once the paid invoice is committed. With
         every event sent at once, most of it is waiting for one of the four workers."""
@@ -659,6 +686,7 @@ class Scenario:
         )
         if burst_ok:
             self.line("4b. webhook -> Paid latency", self.check_latency)
+        self.line("4c. one webhook at a time (no queue)", self.check_solo)
         self.line(
             "5. read-only portal pages served by the replica", self.check_replica_pages
         )
