@@ -263,8 +263,9 @@ class ClientHubFiguresBucket(models.Model):
             return None
         table = SQL.identifier(self._table)
         # The snapshot may predate the lock: when another compaction committed meanwhile,
-        # it deleted pending rows this snapshot still sees, and locking them fails at once,
-        # before anything is written (REPEATABLE READ); that run's work is done, return.
+        # it deleted pending rows this snapshot still sees, or wrote the figures of clients
+        # this one would write: locking or writing them fails (REPEATABLE READ), and all of
+        # this run is undone at once; that run's work is done, return.
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
@@ -276,13 +277,14 @@ class ClientHubFiguresBucket(models.Model):
                     log_exceptions=False,
                 )
                 partner_ids, count = cr.fetchone()
+                if count:
+                    self._fold_pending(partner_ids)
+                # the figures of the clients folded, and of the others on a new day
+                self.env["client_hub.figures.client"]._refresh(partner_ids or [])
         except psycopg2.errors.SerializationFailure:
+            self.invalidate_model()
             return None
-        if count:
-            self._fold_pending(partner_ids)
         self.invalidate_model()
-        # the figures of the clients folded, and of the others on a new day
-        self.env["client_hub.figures.client"]._refresh(partner_ids or [])
         return count
 
     @api.model
@@ -334,7 +336,9 @@ class ClientHubFiguresBucket(models.Model):
                 folded=folded,
                 same_key=same_key,
                 clients=clients,
-            )
+            ),
+            # a serialization failure here is `_compact`'s to handle, not a failed query
+            log_exceptions=False,
         )
 
     # ---- the readers ----

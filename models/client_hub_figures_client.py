@@ -130,7 +130,9 @@ class ClientHubFiguresClient(models.Model):
                 table=table,
                 clients=clients(SQL("b")),
                 gone=clients(SQL("c")),
-            )
+            ),
+            # a serialization failure here is the compaction's to handle
+            log_exceptions=False,
         )
         self.invalidate_model()
 

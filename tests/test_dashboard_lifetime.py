@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
 
 from .common import FIGURES, DashboardCommon
@@ -262,3 +263,82 @@ class TestFiguresLifetimeRows(DashboardCommon):
             ["amount_due", "amount_past_due", "past_due_on"],
         )
         return row
+
+
+@tagged("post_install", "-at_install")
+class TestFiguresClientConcurrentCompactions(DashboardCommon):
+    """Real cursors, committed data (no compaction in this test's transaction, which
+    would hold the compaction's lock)."""
+
+    def test_compaction_after_another_ones_new_day_does_nothing(self):
+        """A compaction whose snapshot predates another one that brought the clients to
+        a new day (nothing pending for either) returns without error and without
+        writing: all of its run is undone, the other's figures stay."""
+        dbname = self.env.cr.dbname
+        yesterday = self.today - timedelta(days=1)
+        with sql_db.db_connect(dbname).cursor() as setup:
+            env = api.Environment(setup, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": "New day race"})
+            rows = {
+                "commercial_partner_id": partner.id,
+                "company_id": env.company.id,
+                "move_count": 0,
+                "pending": False,
+            }
+            env["client_hub.figures.bucket"].create(
+                [
+                    {
+                        **rows,
+                        "amount_total": 100.0,
+                        "amount_residual": 0.0,
+                        "move_count": 1,
+                    },
+                    {
+                        **rows,
+                        "due_date": yesterday,
+                        "amount_total": 0.0,
+                        "amount_residual": 100.0,
+                    },
+                ]
+            )
+            # its figures as of two days ago: the invoice was not due yet
+            env["client_hub.figures.client"].create(
+                {
+                    "commercial_partner_id": partner.id,
+                    "company_id": env.company.id,
+                    "amount_invoiced": 100.0,
+                    "amount_paid": 0.0,
+                    "amount_due": 100.0,
+                    "amount_past_due": 0.0,
+                    "past_due_on": yesterday - timedelta(days=1),
+                }
+            )
+            setup.commit()
+        query = (
+            "SELECT amount_past_due, past_due_on FROM client_hub_figures_client"
+            " WHERE commercial_partner_id = %s"
+        )
+        try:
+            with (
+                sql_db.db_connect(dbname).cursor() as cr_a,
+                sql_db.db_connect(dbname).cursor() as cr_b,
+            ):
+                cr_b.execute(query, [partner.id])  # B's snapshot: of another day
+                self.assertEqual(cr_b.fetchall()[0][0], 0.0)
+                env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+                self.assertEqual(env_a["client_hub.figures.bucket"]._compact(), 0)
+                cr_a.commit()
+                env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                self.assertIsNone(env_b["client_hub.figures.bucket"]._compact())
+                cr_b.commit()
+            with sql_db.db_connect(dbname).cursor() as check:
+                check.execute(query, [partner.id])
+                self.assertEqual(check.fetchall(), [(100.0, self.today)])
+        finally:
+            with sql_db.db_connect(dbname).cursor() as cleanup:
+                cleanup.execute(
+                    "DELETE FROM client_hub_figures_client WHERE commercial_partner_id = %s;"
+                    "DELETE FROM client_hub_figures_bucket WHERE commercial_partner_id = %s;"
+                    "DELETE FROM res_partner WHERE id = %s",
+                    [partner.id, partner.id, partner.id],
+                )
