@@ -81,6 +81,11 @@ class ClientHubFiguresBucket(models.Model):
     )
     # the clients the compaction has to fold
     _pending_rows = models.Index("(commercial_partner_id) WHERE pending")
+    # the open rows by due date: the clients whose amount past due changes between two
+    # days (`client_hub.figures.client._unfit_on_another_day_sql`)
+    _open_rows_by_due_date = models.Index(
+        "(company_id, due_date) WHERE amount_residual <> 0 AND NOT pending"
+    )
 
     def init(self):
         res = super().init()

@@ -150,12 +150,15 @@ class ClientHubFiguresClient(models.Model):
     def _unfit_clients(self, figure):
         """The clients of the current company whose row does not hold ``figure`` (a key
         of `_FIGURE_COLUMNS`) exactly now: those with pending rows in the figures engine
-        and, for the overdue amount, those whose amount past due is of another day.
+        and, for the overdue amount, those with an open amount due between the day their
+        row was computed on and the user's today (a user in another time zone than the
+        compaction's, or a new day before its first compaction): for the others, the
+        amount past due of that day is the amount past due today.
 
         :return: a list of commercial partner ids, or None when these rows cannot serve:
             the user reads the figures live (`client_hub.figures.bucket._use_buckets`),
             or there are more than `_UNFIT_LIMIT` such clients (a burst of postings
-            before the compaction, a new day before its first compaction)
+            before the compaction, days without compaction)
         """
         Buckets = self.env["client_hub.figures.bucket"]
         if figure not in self._FIGURE_COLUMNS or not Buckets._use_buckets():
@@ -171,20 +174,50 @@ class ClientHubFiguresClient(models.Model):
             )
         ]
         if figure == "overdue":
-            queries.append(
-                SQL(
-                    "SELECT commercial_partner_id FROM %s c WHERE company_id = %s AND %s",
-                    SQL.identifier(self._table),
-                    company_id,
-                    self._stale_sql(SQL("c"), fields.Date.context_today(self)),
-                )
-            )
+            queries += self._unfit_on_another_day_sql()
         rows = self.env.execute_query(
             SQL("%s LIMIT %s", SQL(" UNION ").join(queries), self._UNFIT_LIMIT + 1)
         )
         if len(rows) > self._UNFIT_LIMIT:
             return None
         return [partner_id for (partner_id,) in rows]
+
+    @api.model
+    def _unfit_on_another_day_sql(self):
+        """The SELECTs of the clients of the current company whose amount past due is of
+        another day than the user's today and differs on that day: those with an open
+        amount due between the two days (the day of each row, and today)."""
+        today = fields.Date.context_today(self)
+        table = SQL.identifier(self._table)
+        [(first, last)] = self.env.execute_query(
+            SQL("SELECT MIN(past_due_on), MAX(past_due_on) FROM %s", table)
+        )
+        if first is None or first == last == today:
+            return []
+        Buckets = self.env["client_hub.figures.bucket"]
+        # the open rows due between the days, read from their index; each one against
+        # the day of its client's row
+        return [
+            SQL(
+                """
+            SELECT b.commercial_partner_id
+              FROM %(buckets)s b
+              JOIN %(table)s c
+                ON c.commercial_partner_id = b.commercial_partner_id
+               AND c.company_id = b.company_id
+             WHERE b.company_id = %(company_id)s AND NOT b.pending
+               AND b.due_date IS NOT NULL AND b.amount_residual <> 0
+               AND b.due_date >= %(first)s AND b.due_date < %(last)s
+               AND b.due_date >= LEAST(c.past_due_on, %(today)s)
+               AND b.due_date < GREATEST(c.past_due_on, %(today)s)""",
+                buckets=SQL.identifier(Buckets._table),
+                table=table,
+                company_id=self.env.company.id,
+                first=min(first, today),
+                last=max(last, today),
+                today=today,
+            )
+        ]
 
     @api.model
     def _clients_sql(self, figure, unfit):

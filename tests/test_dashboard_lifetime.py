@@ -186,8 +186,9 @@ class TestFiguresLifetimeRows(DashboardCommon):
         self.assertCountEqual(self.Partner.search(not_overdue).ids, other)
 
     def test_a_new_day_before_its_compaction(self):
-        """The amount past due of the lifetime rows is of the day they were folded: on
-        the next day, a client whose invoice fell due meanwhile is overdue at once."""
+        """The amount past due of the rows is of the day they were folded: on the next
+        day, a client whose invoice fell due meanwhile is overdue at once; the clients
+        added up are those with an amount due that day, not every client."""
         client = self.clients[11]
         self._invoice(9000, partner=client, due_in=0)  # due today: not late yet
         self._compact()
@@ -199,13 +200,55 @@ class TestFiguresLifetimeRows(DashboardCommon):
         tomorrow = self.today + timedelta(days=1)
         with patch("odoo.fields.Date.context_today", return_value=tomorrow):
             self.assertIn(client, self.Partner.search(domain))
-            self.assertIn(client.id, self.Clients._unfit_clients("overdue"))
+            self.assertCountEqual(
+                self._overdue_from_documents(tomorrow), self.Partner.search(domain).ids
+            )
+            unfit = self.Clients._unfit_clients("overdue")
+            # due today: this client and clients[5]; not those due earlier or later
+            self.assertIn(client.id, unfit)
+            self.assertIn(self.clients[5].id, unfit)
+            self.assertFalse(
+                {*self.clients[:5].ids, *self.clients[6:10].ids} & {*unfit}
+            )
             self.assertEqual(self._page("client_overdue_amount", 0, 3)[0][0], client.id)
-            # its first compaction of the day brings every lifetime row to that day
+            # its first compaction of the day brings every row to that day
             self._compact()
             self.assertFalse(self.Clients._unfit_clients("overdue"))
             self.assertEqual(self._lifetime_row(client)["amount_past_due"], 9900.0)
             self.assertIn(client, self.Partner.search(domain))
+
+    def test_a_user_a_day_behind_the_compaction(self):
+        """A user whose today is the compaction's yesterday (another time zone): an
+        invoice due yesterday is not late for them yet."""
+        late_yesterday = self.clients[
+            4
+        ]  # its only invoice is due yesterday... for them, today
+        yesterday = self.today - timedelta(days=1)
+        domain = [*self._domain(), ("client_is_overdue", "=", True)]
+        self.assertIn(late_yesterday, self.Partner.search(domain))
+        with patch("odoo.fields.Date.context_today", return_value=yesterday):
+            overdue = self.Partner.search(domain)
+            self.assertNotIn(late_yesterday, overdue)
+            self.assertCountEqual(self._overdue_from_documents(yesterday), overdue.ids)
+            self.assertIn(late_yesterday.id, self.Clients._unfit_clients("overdue"))
+
+    def _overdue_from_documents(self, day):
+        """The listed partners overdue on ``day``, from their documents."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT p.id
+              FROM res_partner p
+              JOIN account_move m
+                ON m.commercial_partner_id = p.commercial_partner_id AND m.state = 'posted'
+               AND m.move_type IN ('out_invoice', 'out_refund') AND m.company_id = %s
+             WHERE p.id IN %s
+          GROUP BY p.id
+            HAVING SUM(m.amount_residual_signed) FILTER (
+                       WHERE COALESCE(m.invoice_date_due, m.date) < %s) > 0""",
+            [self.env.company.id, tuple(self.listed.ids), day],
+        )
+        return [pid for (pid,) in self.env.cr.fetchall()]
 
     def test_too_many_clients_to_add_up_sorts_every_figure(self):
         self._invoice(10, partner=self.clients[10])
