@@ -344,14 +344,15 @@ class ResPartner(models.Model):
         active_test=True,
         bypass_access=False,
     ):
-        """Override of `base`: a page of clients sorted by a dashboard figure, largest
-        first (the Clients list's column), comes from the index of
-        `client_hub.figures.client` (`_client_figure_page`) rather than from every
-        client's figure added up and sorted."""
-        fname = self._client_figure_first_order(order)
+        """Override of `base`: a page of clients sorted by a dashboard figure (a column
+        of the Clients list) comes from the indexes of `client_hub.figures.client`
+        (`_client_figure_page`) rather than from every client's figure added up and
+        sorted."""
+        fname, direction = self._client_figure_first_order(order)
         if fname and limit and offset + limit <= self._CLIENT_FIGURE_PAGE_LIMIT:
             query = self._client_figure_page(
                 fname,
+                direction,
                 domain,
                 offset,
                 limit,
@@ -375,28 +376,31 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_figure_first_order(self, order):
-        """The dashboard figure ``order`` sorts by first, largest first, if any."""
-        if not order:
-            return None
-        first = order.split(",", 1)[0].split()
-        if (
-            len(first) == 2
-            and first[0].strip('"') in self._CLIENT_FIGURE_COLUMNS
-            and first[1].upper() == "DESC"
-        ):
-            return first[0].strip('"')
-        return None
+        """The dashboard figure ``order`` sorts by first, and its direction ("ASC" or
+        "DESC"), if any; else (None, None)."""
+        first = (order or "").split(",", 1)[0].split()
+        if not first or first[0].strip('"') not in self._CLIENT_FIGURE_COLUMNS:
+            return None, None
+        direction = first[1].upper() if len(first) > 1 else "ASC"
+        if len(first) > 2 or direction not in ("ASC", "DESC"):
+            return None, None  # NULLS FIRST/LAST: the figures are never null
+        return first[0].strip('"'), direction
 
     @api.model
-    def _client_figure_page(self, fname, domain, offset, limit, order, **kwargs):
+    def _client_figure_page(
+        self, fname, direction, domain, offset, limit, order, **kwargs
+    ):
         """The partners of ``domain`` from ``offset`` to ``offset + limit`` in ``order``,
-        whose first term is the dashboard figure ``fname``, descending, as a Query.
+        whose first term is the dashboard figure ``fname`` in ``direction``, as a Query.
 
-        The best ``offset + limit`` clients are read from the index of
-        `client_hub.figures.client` (exact for the clients it holds up to date), the
-        others (pending rows) are added up from their rows, and the page is sorted from
-        both. When the page reaches the clients with nothing (or less) on that figure, or
-        those rows cannot serve, return None: the caller sorts every client's figure.
+        In that order come first the clients whose figure has the sign the direction
+        starts with (largest first: the positive ones), then the clients at zero (most of
+        them) in the rest of the order, then the others. The first band is read from the
+        index of `client_hub.figures.client` in the figure's order (exact for the clients
+        it holds up to date; the others, with pending rows, are added up from their
+        rows); the zero band is the list's own order without the clients whose figure is
+        not zero. When the page reaches the last band, or those rows cannot serve, return
+        None: the caller sorts every client's figure.
         """
         Figures = self.env["client_hub.figures.bucket"]
         Clients = self.env["client_hub.figures.client"]
@@ -408,14 +412,13 @@ class ResPartner(models.Model):
         # the terms after the figure, then the model's order: one order for all pages
         rest = ",".join([*order.split(",")[1:], self._order])
         wanted = offset + limit
-        candidates = []
         sources = [(Clients._clients_sql(figure, unfit), "sort_value")]
         if unfit:
             sources.append((Figures._figure_by_client_sql(figure, unfit), "value"))
-        for source, sort_column in sources:
-            query = super()._search(domain, **kwargs)
-            if query.is_empty():
-                return query
+
+        def clients_query(source):
+            """The list's query joined to the figure of each client in ``source``."""
+            query = super(ResPartner, self)._search(domain, **kwargs)
             figures = query.make_alias(self._table, "client_figure")
             query.add_join(
                 "JOIN",
@@ -427,44 +430,87 @@ class ResPartner(models.Model):
                     self._field_to_sql(self._table, "commercial_partner_id", query),
                 ),
             )
-            sort_value = SQL.identifier(figures, sort_column)
-            query.add_where(SQL("%s > 0", sort_value))
-            query.order = SQL(
-                "%s DESC, %s", sort_value, self._order_to_sql(rest, query)
+            return query, figures
+
+        # 1. the first band: its best `wanted` clients of each source (the overdue amount
+        # is never negative: smallest first, there is no such band)
+        lead = []
+        if direction == "DESC" or figure != "overdue":
+            sign = SQL(">") if direction == "DESC" else SQL("<")
+            for source, column in sources:
+                query, figures = clients_query(source)
+                sort_value = SQL.identifier(figures, column)
+                query.add_where(SQL("%s %s 0", sort_value, sign))
+                query.order = SQL(
+                    "%s %s, %s",
+                    sort_value,
+                    SQL(direction),
+                    self._order_to_sql(rest, query),
+                )
+                query.limit = wanted
+                lead += self.env.execute_query(
+                    query.select(
+                        SQL.identifier(self._table, "id"),
+                        SQL.identifier(figures, "value"),
+                    )
+                )
+        if len(sources) == 1 and len(lead) == wanted:
+            page = Query(self.env, self._table, self._table_sql)
+            page.set_result_ids([partner_id for partner_id, _value in lead][offset:])
+            return page
+        # the first band in order (from both sources)
+        ids = []
+        if lead:
+            ordered = Query(self.env, self._table, self._table_sql)
+            ids_alias = ordered.join(
+                self._table,
+                "id",
+                SQL(
+                    "(SELECT * FROM unnest(%s::int[], %s::numeric[]) AS v(id, value))",
+                    [partner_id for partner_id, _value in lead],
+                    [value for _partner_id, value in lead],
+                ),
+                "id",
+                "client_figure",
             )
-            query.limit = wanted
-            rows = self.env.execute_query(
-                query.select(
-                    SQL.identifier(self._table, "id"),
-                    SQL.identifier(figures, "value"),
+            ordered.order = SQL(
+                "%s %s, %s",
+                SQL.identifier(ids_alias, "value"),
+                SQL(direction),
+                self._order_to_sql(rest, ordered),
+            )
+            ordered.limit = wanted
+            ids = list(ordered.get_result_ids())
+        # 2. the zero band, when the page reaches it: the list in the rest of the order,
+        # without the clients whose figure is not zero
+        if len(ids) < wanted:
+            nonzero = [
+                SQL(
+                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
+                    source,
+                    # the overdue amount is not zero where its sort value is positive
+                    SQL("sort_value > 0")
+                    if column == "sort_value" and figure == "overdue"
+                    else SQL("value <> 0"),
+                )
+                for source, column in sources
+            ]
+            query = super()._search(domain, **kwargs)
+            query.add_where(
+                SQL(
+                    "%s NOT IN (%s)",
+                    self._field_to_sql(self._table, "commercial_partner_id", query),
+                    SQL(" UNION ALL ").join(nonzero),
                 )
             )
-            if not candidates and len(rows) < wanted:
-                return None
-            candidates += rows
+            query.order = self._order_to_sql(rest, query)
+            query.limit = wanted - len(ids)
+            zeros = query.get_result_ids()
+            if len(zeros) < wanted - len(ids):
+                return None  # the page reaches the last band
+            ids += zeros
         page = Query(self.env, self._table, self._table_sql)
-        if len(sources) == 1:
-            page.set_result_ids([partner_id for partner_id, _value in rows][offset:])
-            return page
-        ids, values = zip(*candidates)
-        figures = page.join(
-            self._table,
-            "id",
-            SQL(
-                "(SELECT * FROM unnest(%s::int[], %s::numeric[]) AS v(id, value))",
-                list(ids),
-                list(values),
-            ),
-            "id",
-            "client_figure",
-        )
-        page.order = SQL(
-            "%s DESC, %s",
-            SQL.identifier(figures, "value"),
-            self._order_to_sql(rest, page),
-        )
-        page.limit = limit
-        page.offset = offset
+        page.set_result_ids(ids[offset:wanted])
         return page
 
     @api.model

@@ -82,7 +82,7 @@ class TestFiguresLifetimeRows(DashboardCommon):
             for row in self.env.cr.fetchall()
         }
 
-    def _page(self, fname, offset, limit):
+    def _page(self, fname, offset, limit, direction="desc"):
         """The page, and whether it was read from client_hub.figures.client."""
         Partner = type(self.Partner)
         original = Partner._client_figure_page
@@ -94,46 +94,53 @@ class TestFiguresLifetimeRows(DashboardCommon):
 
         with patch.object(Partner, "_client_figure_page", spy):
             ids = self.Partner.search(
-                self._domain(), order=f"{fname} desc", offset=offset, limit=limit
+                self._domain(),
+                order=f"{fname} {direction}",
+                offset=offset,
+                limit=limit,
             ).ids
         return ids, bool(pages) and pages[-1] is not None
 
-    def _every_figure_sorted(self, fname):
+    def _every_figure_sorted(self, fname, direction="desc"):
         """The order the Clients list gets by adding up every client's figure."""
         with patch.object(type(self.Clients), "_unfit_clients", return_value=None):
-            return self.Partner.search(self._domain(), order=f"{fname} desc").ids
+            return self.Partner.search(self._domain(), order=f"{fname} {direction}").ids
 
-    def assertPagesExact(self, fname, pages=((0, 3), (2, 4), (0, 6))):
+    def assertPagesExact(
+        self,
+        fname,
+        direction="desc",
+        pages=((0, 3), (2, 4), (0, 6), (5, 5), (9, 4), (0, 13)),
+    ):
         documents = self._documents()
-        expected = self._every_figure_sorted(fname)
+        expected = self._every_figure_sorted(fname, direction)
+        self.assertEqual(len(expected), 13)
         values = [documents[pid][fname] for pid in expected]
-        self.assertEqual(values, sorted(values, reverse=True), fname)
-        # the index serves the pages within the clients it holds with a positive figure
-        figure = self.Partner._CLIENT_FIGURE_COLUMNS[fname]
-        unfit = self.Clients._unfit_clients(figure)
-        in_index = [
-            pid
-            for pid in expected
-            if documents[pid][fname] > 0
-            and self.Partner.browse(pid).commercial_partner_id.id not in unfit
-        ]
+        self.assertEqual(values, sorted(values, reverse=direction == "desc"), fname)
+        # the indexes serve the pages that end before the last band: the clients whose
+        # figure has the other sign than the first ones
+        last = sum(value < 0 if direction == "desc" else value > 0 for value in values)
         served = 0
         for offset, limit in pages:
-            ids, from_lifetime = self._page(fname, offset, limit)
-            self.assertEqual(ids, expected[offset : offset + limit], fname)
-            self.assertEqual(
-                from_lifetime, len(in_index) >= offset + limit, f"{fname} {offset}"
-            )
-            served += from_lifetime
-        self.assertTrue(served, f"{fname}: no page from the index")
+            ids, from_index = self._page(fname, offset, limit, direction)
+            label = f"{fname} {direction} {offset}+{limit}"
+            self.assertEqual(ids, expected[offset : offset + limit], label)
+            self.assertEqual(from_index, offset + limit <= len(expected) - last, label)
+            served += from_index
+        return served
 
     def test_sorted_pages_are_those_of_every_figure_sorted(self):
-        for fname in FIGURES:
-            self.assertPagesExact(fname)
-        # a page reaching the clients with nothing due: every figure is sorted
-        ids, from_lifetime = self._page("client_balance_due", 0, len(self.listed))
-        self.assertFalse(from_lifetime)
-        self.assertEqual(ids, self._every_figure_sorted("client_balance_due"))
+        served = {
+            (fname, direction): self.assertPagesExact(fname, direction)
+            for fname in FIGURES
+            for direction in ("desc", "asc")
+        }
+        # largest first, every figure is served; smallest first, the pages before the
+        # positive figures are: the clients not overdue, those with nothing paid (here,
+        # most clients owe: their balance due and total invoiced are positive)
+        self.assertTrue(all(served[fname, "desc"] for fname in FIGURES), served)
+        self.assertTrue(served["client_overdue_amount", "asc"], served)
+        self.assertTrue(served["client_total_paid", "asc"], served)
 
     def test_pending_rows_count_before_the_compaction(self):
         # after the compaction: a client pays everything, another one owes the most
@@ -151,7 +158,8 @@ class TestFiguresLifetimeRows(DashboardCommon):
         self.env.flush_all()
         self.assertTrue(self.Rows.search_count([("pending", "=", True)]))
         for fname in FIGURES:
-            self.assertPagesExact(fname)
+            for direction in ("desc", "asc"):
+                self.assertPagesExact(fname, direction)
         ids, _from_lifetime = self._page("client_balance_due", 0, 2)
         self.assertEqual(ids[0], self.clients[11].id)
         self.assertNotIn(first, ids)
