@@ -277,10 +277,13 @@ class ResPartner(models.Model):
 
             def to_sql(model, alias, query):
                 model._check_field_access(model._fields[fname], "read")
+                partner = model._field_to_sql(alias, "commercial_partner_id", query)
+                clients = model._client_figure_clients_sql(fname, operator, value)
                 return SQL(
-                    "%s IN (%s)",
-                    model._field_to_sql(alias, "commercial_partner_id", query),
-                    model._client_figure_clients_sql(fname, operator, value),
+                    "(%s)",
+                    SQL(" OR ").join(
+                        SQL("%s IN (%s)", partner, select) for select in clients
+                    ),
                 )
         else:
 
@@ -296,20 +299,25 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_figure_clients_sql(self, fname, operator, value):
-        """SQL of the subquery selecting the clients (``partner_id``) whose figure
-        ``fname`` meets ``operator`` ``value``: from the rows of
-        `client_hub.figures.client` and the few clients they do not hold exactly added
-        up, when it can (one index scan, instead of adding up every client's rows)."""
+        """SQL of the subqueries selecting the clients (``partner_id``) whose figure
+        ``fname`` meets ``operator`` ``value`` (a client meets the condition when it is
+        in one of them): from the rows of `client_hub.figures.client`, and the few
+        clients they do not hold exactly added up, when it can (one index scan, instead
+        of adding up every client's rows). Separate subqueries, not a UNION: the
+        planner knows the size of each, and semi-joins the first one when it is alone.
+        """
         Clients = self.env["client_hub.figures.client"]
         condition = SQL("value %s %s", SQL(operator), value)
         figure = self._CLIENT_FIGURE_COLUMNS.get(fname)
         unfit = Clients._unfit_clients(figure) if figure else None
         if unfit is None:
-            return SQL(
-                "SELECT partner_id FROM (%s) AS figures WHERE %s",
-                self._client_figure_by_client_sql(fname),
-                condition,
-            )
+            return [
+                SQL(
+                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
+                    self._client_figure_by_client_sql(fname),
+                    condition,
+                )
+            ]
         # a condition no client without figures meets: above a value, where the sort
         # value equals the figure (and its index serves)
         selects = [
@@ -331,7 +339,7 @@ class ResPartner(models.Model):
                     condition,
                 )
             )
-        return SQL(" UNION ALL ").join(selects)
+        return selects
 
     @api.model
     def _search(
@@ -391,16 +399,18 @@ class ResPartner(models.Model):
         self, fname, direction, domain, offset, limit, order, **kwargs
     ):
         """The partners of ``domain`` from ``offset`` to ``offset + limit`` in ``order``,
-        whose first term is the dashboard figure ``fname`` in ``direction``, as a Query.
+        whose first term is the dashboard figure ``fname`` in ``direction``, as a Query;
+        None when the rows of `client_hub.figures.client` cannot serve (the caller then
+        sorts every client's figure).
 
-        In that order come first the clients whose figure has the sign the direction
-        starts with (largest first: the positive ones), then the clients at zero (most of
-        them) in the rest of the order, then the others. The first band is read from the
-        index of `client_hub.figures.client` in the figure's order (exact for the clients
-        it holds up to date; the others, with pending rows, are added up from their
-        rows); the zero band is the list's own order without the clients whose figure is
-        not zero. When the page reaches the last band, or those rows cannot serve, return
-        None: the caller sorts every client's figure.
+        In that order come three bands: the clients whose figure has the sign the
+        direction starts with (largest first: the positive ones), then the clients at
+        zero (most of them) in the rest of the order, then the others. The signed bands
+        are read from the index of `client_hub.figures.client` in the figure's order
+        (exact for the clients it holds up to date; the others, with pending rows, are
+        added up from their rows and merged in); the zero band is the list's own order
+        without the clients whose figure is not zero. Each band is read only when the
+        page reaches it, and only as far as the page goes.
         """
         Figures = self.env["client_hub.figures.bucket"]
         Clients = self.env["client_hub.figures.client"]
@@ -416,7 +426,7 @@ class ResPartner(models.Model):
         if unfit:
             sources.append((Figures._figure_by_client_sql(figure, unfit), "value"))
 
-        def clients_query(source):
+        def partners_of(source):
             """The list's query joined to the figure of each client in ``source``."""
             query = super(ResPartner, self)._search(domain, **kwargs)
             figures = query.make_alias(self._table, "client_figure")
@@ -432,83 +442,83 @@ class ResPartner(models.Model):
             )
             return query, figures
 
-        # 1. the first band: its best `wanted` clients of each source (the overdue amount
-        # is never negative: smallest first, there is no such band)
-        lead = []
-        if direction == "DESC" or figure != "overdue":
-            sign = SQL(">") if direction == "DESC" else SQL("<")
+        def signed_band(sign, count):
+            """The first ``count`` partners whose figure is of ``sign``, in order."""
+            if figure == "overdue" and sign == "<":
+                return []  # the overdue amount is never negative
+            rows = []
             for source, column in sources:
-                query, figures = clients_query(source)
+                query, figures = partners_of(source)
+                # the sort value has the figure's sign (and its index, its order)
                 sort_value = SQL.identifier(figures, column)
-                query.add_where(SQL("%s %s 0", sort_value, sign))
+                query.add_where(SQL("%s %s 0", sort_value, SQL(sign)))
                 query.order = SQL(
                     "%s %s, %s",
                     sort_value,
                     SQL(direction),
                     self._order_to_sql(rest, query),
                 )
-                query.limit = wanted
-                lead += self.env.execute_query(
+                query.limit = count
+                rows += self.env.execute_query(
                     query.select(
                         SQL.identifier(self._table, "id"),
                         SQL.identifier(figures, "value"),
                     )
                 )
-        if len(sources) == 1 and len(lead) == wanted:
-            page = Query(self.env, self._table, self._table_sql)
-            page.set_result_ids([partner_id for partner_id, _value in lead][offset:])
-            return page
-        # the first band in order (from both sources)
-        ids = []
-        if lead:
-            ordered = Query(self.env, self._table, self._table_sql)
-            ids_alias = ordered.join(
+            if len(sources) == 1 or not rows:
+                return [partner_id for partner_id, _value in rows]
+            # both sources, merged in order
+            merged = Query(self.env, self._table, self._table_sql)
+            values = merged.join(
                 self._table,
                 "id",
                 SQL(
                     "(SELECT * FROM unnest(%s::int[], %s::numeric[]) AS v(id, value))",
-                    [partner_id for partner_id, _value in lead],
-                    [value for _partner_id, value in lead],
+                    [partner_id for partner_id, _value in rows],
+                    [value for _partner_id, value in rows],
                 ),
                 "id",
                 "client_figure",
             )
-            ordered.order = SQL(
+            merged.order = SQL(
                 "%s %s, %s",
-                SQL.identifier(ids_alias, "value"),
+                SQL.identifier(values, "value"),
                 SQL(direction),
-                self._order_to_sql(rest, ordered),
+                self._order_to_sql(rest, merged),
             )
-            ordered.limit = wanted
-            ids = list(ordered.get_result_ids())
-        # 2. the zero band, when the page reaches it: the list in the rest of the order,
-        # without the clients whose figure is not zero
-        if len(ids) < wanted:
-            nonzero = [
-                SQL(
-                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
-                    source,
-                    # the overdue amount is not zero where its sort value is positive
+            merged.limit = count
+            return list(merged.get_result_ids())
+
+        def zero_band(count):
+            """The first ``count`` partners whose figure is zero, in the rest of the
+            order: the list without the clients whose figure is not."""
+            query = super(ResPartner, self)._search(domain, **kwargs)
+            partner = self._field_to_sql(self._table, "commercial_partner_id", query)
+            for source, column in sources:
+                # the overdue amount is not zero where its sort value is positive
+                nonzero = (
                     SQL("sort_value > 0")
                     if column == "sort_value" and figure == "overdue"
-                    else SQL("value <> 0"),
+                    else SQL("value <> 0")
                 )
-                for source, column in sources
-            ]
-            query = super()._search(domain, **kwargs)
-            query.add_where(
-                SQL(
-                    "%s NOT IN (%s)",
-                    self._field_to_sql(self._table, "commercial_partner_id", query),
-                    SQL(" UNION ALL ").join(nonzero),
+                query.add_where(
+                    SQL(
+                        "%s NOT IN (SELECT partner_id FROM (%s) AS figures WHERE %s)",
+                        partner,
+                        source,
+                        nonzero,
+                    )
                 )
-            )
             query.order = self._order_to_sql(rest, query)
-            query.limit = wanted - len(ids)
-            zeros = query.get_result_ids()
-            if len(zeros) < wanted - len(ids):
-                return None  # the page reaches the last band
-            ids += zeros
+            query.limit = count
+            return list(query.get_result_ids())
+
+        first, last = (">", "<") if direction == "DESC" else ("<", ">")
+        ids = signed_band(first, wanted)
+        if len(ids) < wanted:
+            ids += zero_band(wanted - len(ids))
+        if len(ids) < wanted:
+            ids += signed_band(last, wanted - len(ids))
         page = Query(self.env, self._table, self._table_sql)
         page.set_result_ids(ids[offset:wanted])
         return page
