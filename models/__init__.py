@@ -2,6 +2,7 @@ from . import client_hub_demo
 from . import ir_config_parameter
 from . import res_partner
 from . import res_partner_dashboard
+from . import res_partner_dashboard_list
 from . import res_partner_payment_behaviour
 from . import res_partner_mail_template
 from . import res_partner_mail_template_tools
@@ -29,6 +30,7 @@ from . import account_move_mail_template
 from . import account_move_statement
 from . import client_hub_figures_client  # before the engine, whose init() fills it
 from . import client_hub_figures_bucket
+from . import client_hub_figures_bucket_read
 from . import payment_provider
 from . import payment_transaction
 from . import sale_order

@@ -1,0 +1,199 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class ClientHubFiguresBucket(models.Model):
+    """The readers of the figures engine: a client's figures (`_read_figures`) and the
+    SQL the Clients list joins to sort and filter on them, from the buckets or, for
+    users under restrictive record rules, live from the documents."""
+
+    _inherit = "client_hub.figures.bucket"
+
+    @api.model
+    def _read_figures(self, partner_ids, contacts=False):
+        """Read the figures of the commercial partners ``partner_ids`` in the current
+        company, in one query.
+
+        :param bool contacts: ``partner_ids`` are of any partners, whose figures are
+            those of their commercial partner (looked up in the same query)
+        :return: {partner id: {"invoiced", "paid", "due", "overdue": amount}}; no entry
+            for a partner without posted documents, none at all when the user may not
+            read invoices
+        """
+        if not partner_ids or not self.env["account.move"].has_access("read"):
+            return {}
+        query, cols = self._figures_query()
+        partner_ids = tuple(partner_ids)
+        Partner = self.env["res.partner"]
+        # contacts: the access to the partners is the caller's (whose fields these are);
+        # the figures add up what the user may read of the invoices (`_figures_query`)
+        if contacts and len(partner_ids) == 1:
+            # one partner (a client's form): joined to its commercial partner's rows
+            contact = query.join(
+                query.table,
+                "commercial_partner_id",
+                Partner._table,
+                "commercial_partner_id",
+                "contact",
+            )
+            partner = SQL(
+                "%s%s",
+                SQL(to_flush=Partner._fields["commercial_partner_id"]),
+                SQL.identifier(contact, "id"),
+            )
+            query.add_where(SQL("%s = %s", partner, partner_ids[0]))
+            query.groupby = partner
+            contacts = False
+        elif contacts:
+            contacts_sql = SQL(
+                "SELECT %s id, commercial_partner_id FROM %s WHERE id IN %s",
+                SQL(to_flush=Partner._fields["commercial_partner_id"]),
+                SQL.identifier(Partner._table),
+                partner_ids,
+            )
+            query.add_where(
+                SQL(
+                    "%s IN (SELECT commercial_partner_id FROM (%s) AS contacts)",
+                    cols["partner"],
+                    contacts_sql,
+                )
+            )
+            query.groupby = partner = cols["partner"]
+        else:
+            query.add_where(SQL("%s IN %s", cols["partner"], partner_ids))
+            query.groupby = partner = cols["partner"]
+        aggregates = self._figure_aggregates(cols)
+        figures = query.select(
+            SQL("%s AS partner_id", partner),
+            *(
+                SQL("%s AS %s", sql, SQL.identifier(name))
+                for name, sql in aggregates.items()
+            ),
+        )
+        if contacts:
+            # each client added up once, whatever the number of its contacts
+            figures = SQL(
+                "SELECT contacts.id AS partner_id, %s FROM (%s) AS contacts"
+                " JOIN (%s) AS figures ON figures.partner_id = contacts.commercial_partner_id",
+                SQL(", ").join(SQL.identifier("figures", name) for name in aggregates),
+                contacts_sql,
+                figures,
+            )
+        rows = self.env.execute_query_dict(figures)
+        return {row["partner_id"]: row for row in rows}
+
+    @api.model
+    def _figure_by_client_sql(self, figure, partner_ids=None):
+        """SQL of a subquery giving one of the figures (a key of `_figure_aggregates`) of
+        every client in the current company with a non-zero amount (of the commercial
+        partners ``partner_ids`` only, when given), as columns ``partner_id`` and
+        ``value``: the Clients list joins it to sort and filter on the figure in one
+        query. The amounts still open (due, overdue) add up the open rows only, which a
+        fully paid history does not weigh on."""
+        query, cols = self._figures_query()
+        if partner_ids is not None:
+            query.add_where(SQL("%s = ANY(%s)", cols["partner"], list(partner_ids)))
+        if figure in ("due", "overdue"):
+            query.add_where(SQL("%s <> 0", cols["residual"]))
+        if figure == "overdue":
+            query.add_where(
+                SQL("%s < %s", cols["due_date"], fields.Date.context_today(self))
+            )
+        query.groupby = cols["partner"]
+        return query.select(
+            SQL("%s AS partner_id", cols["partner"]),
+            SQL("%s AS value", self._figure_aggregates(cols)[figure]),
+        )
+
+    @api.model
+    def _figures_query(self):
+        """Query over what the figures add up, for the current company, and the SQL of
+        its columns: partner (commercial), total and residual (signed, company currency:
+        credit notes count negative, residuals net payments and reconciliations), due date.
+
+        Two sources, same figures:
+
+        * the buckets, when the user's record rules on invoices only restrict the company
+          (accountants): constant time whatever the number of invoices;
+        * otherwise account.move itself through `_search`, so that rules such as sale's
+          "own documents only" apply: a salesperson gets the figures of what they may see.
+
+        :return: (Query, {"partner", "total", "residual", "due_date": SQL})
+        """
+        Move = self.env["account.move"]
+        company_id = self.env.company.id
+        if not self._use_buckets():
+            query = Move._search(
+                [
+                    ("company_id", "=", company_id),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", self._MOVE_TYPES),
+                ]
+            )
+            return query, self._columns_sql(
+                Move,
+                query,
+                {
+                    "partner": "commercial_partner_id",
+                    "total": "amount_total_signed",
+                    "residual": "amount_residual_signed",
+                    "due_date": "invoice_date_due",
+                },
+            )
+        # bypass_access: the buckets grant no one access (derived data); what decides is the
+        # user's rules on the invoices they add up, which `_use_buckets` has just checked
+        query = self._search([], bypass_access=True)
+        # the trigger fills the buckets when account_move is written: flush it first
+        flush = SQL(to_flush=[Move._fields[fname] for fname in self._SOURCE_FIELDS])
+        query.add_where(
+            SQL(
+                "%s%s = %s",
+                flush,
+                self._field_to_sql(query.table, "company_id", query),
+                company_id,
+            )
+        )
+        return query, self._columns_sql(
+            self,
+            query,
+            {
+                "partner": "commercial_partner_id",
+                "total": "amount_total",
+                "residual": "amount_residual",
+                "due_date": "due_date",
+            },
+        )
+
+    @api.model
+    def _columns_sql(self, model, query, fnames):
+        return {
+            key: model._field_to_sql(query.table, fname, query)
+            for key, fname in fnames.items()
+        }
+
+    @api.model
+    def _use_buckets(self):
+        """Whether the user's record rules on account.move restrict nothing but the
+        company (the figures are always read for the current company)."""
+        rules = self.env["ir.rule"]._compute_domain("account.move", "read")
+        return all(
+            condition.field_expr == "company_id"
+            for condition in rules.iter_conditions()
+        )
+
+    @api.model
+    def _figure_aggregates(self, cols):
+        """SQL aggregates of the figures over the rows of `_figures_query`."""
+        total, residual = cols["total"], cols["residual"]
+        return {
+            "invoiced": SQL("SUM(%s)", total),
+            "paid": SQL("SUM(%s - %s)", total, residual),
+            "due": SQL("SUM(%s)", residual),
+            # open credit notes (due on their date) offset what is late; never below zero
+            "overdue": SQL(
+                "GREATEST(SUM(%s) FILTER (WHERE %s < %s), 0)",
+                residual,
+                cols["due_date"],
+                fields.Date.context_today(self),
+            ),
+        }
