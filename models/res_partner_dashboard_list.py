@@ -125,40 +125,56 @@ class ResPartner(models.Model):
         of adding up every client's rows). Separate subqueries, not a UNION: the
         planner knows the size of each, and semi-joins the first one when it is alone.
         """
-        Clients = self.env["client_hub.figures.client"]
         condition = SQL("value %s %s", SQL(operator), value)
         figure = self._CLIENT_FIGURE_COLUMNS.get(fname)
-        unfit = Clients._unfit_clients(figure) if figure else None
+        unfit = (
+            self.env["client_hub.figures.client"]._unfit_clients(figure)
+            if figure
+            else None
+        )
         if unfit is None:
             return [
-                SQL(
-                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
-                    self._client_figure_by_client_sql(fname),
-                    condition,
+                self._client_figure_where_sql(
+                    self._client_figure_by_client_sql(fname), condition
                 )
             ]
-        # a condition no client without figures meets: above a value, where the sort
-        # value equals the figure (and its index serves)
-        selects = [
-            SQL(
-                "SELECT partner_id FROM (%s) AS figures WHERE %s",
-                Clients._clients_sql(figure, unfit),
+        # above a value, the sort value equals the figure (and its index serves)
+        return [
+            self._client_figure_where_sql(
+                source,
                 SQL("sort_value %s %s", SQL(operator), value)
-                if operator in (">", ">=")
+                if column == "sort_value" and operator in (">", ">=")
                 else condition,
+            )
+            for source, column in self._client_figure_sources(figure, unfit)
+        ]
+
+    @api.model
+    def _client_figure_sources(self, figure, unfit):
+        """The subqueries giving ``figure`` per client, each with the column that sorts
+        it: the rows of `client_hub.figures.client` (but the clients ``unfit``), and
+        the clients ``unfit`` added up from their rows."""
+        sources = [
+            (
+                self.env["client_hub.figures.client"]._clients_sql(figure, unfit),
+                "sort_value",
             )
         ]
         if unfit:
-            selects.append(
-                SQL(
-                    "SELECT partner_id FROM (%s) AS figures WHERE %s",
+            sources.append(
+                (
                     self.env["client_hub.figures.bucket"]._figure_by_client_sql(
                         figure, unfit
                     ),
-                    condition,
+                    "value",
                 )
             )
-        return selects
+        return sources
+
+    @api.model
+    def _client_figure_where_sql(self, source, condition):
+        """SELECT of the clients (``partner_id``) of ``source`` meeting ``condition``."""
+        return SQL("SELECT partner_id FROM (%s) AS figures WHERE %s", source, condition)
 
     @api.model
     def _search(
@@ -231,19 +247,15 @@ class ResPartner(models.Model):
         without the clients whose figure is not zero. Each band is read only when the
         page reaches it, and only as far as the page goes.
         """
-        Figures = self.env["client_hub.figures.bucket"]
-        Clients = self.env["client_hub.figures.client"]
         self._check_field_access(self._fields[fname], "read")
         figure = self._CLIENT_FIGURE_COLUMNS[fname]
-        unfit = Clients._unfit_clients(figure)
+        unfit = self.env["client_hub.figures.client"]._unfit_clients(figure)
         if unfit is None:
             return None
         # the terms after the figure, then the model's order: one order for all pages
         rest = ",".join([*order.split(",")[1:], self._order])
         wanted = offset + limit
-        sources = [(Clients._clients_sql(figure, unfit), "sort_value")]
-        if unfit:
-            sources.append((Figures._figure_by_client_sql(figure, unfit), "value"))
+        sources = self._client_figure_sources(figure, unfit)
 
         def partners_of(source):
             """The list's query joined to the figure of each client in ``source``."""
@@ -322,10 +334,9 @@ class ResPartner(models.Model):
                 )
                 query.add_where(
                     SQL(
-                        "%s NOT IN (SELECT partner_id FROM (%s) AS figures WHERE %s)",
+                        "%s NOT IN (%s)",
                         partner,
-                        source,
-                        nonzero,
+                        self._client_figure_where_sql(source, nonzero),
                     )
                 )
             query.order = self._order_to_sql(rest, query)
