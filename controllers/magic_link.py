@@ -1,13 +1,13 @@
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 from odoo.tools import email_normalize
 
+from ..models.client_hub_magic_link import DEFAULT_REDIRECT, sanitize_redirect
 from ..models.res_users import MAGIC_LINK_CREDENTIAL, PENDING_SIGN_IN
 
-DEFAULT_REDIRECT = "/my/statement"
 SECURITY_HEADERS = {
     # The token is in the URL: never leak it to another site through the Referer.
     "Referrer-Policy": "no-referrer",
@@ -16,27 +16,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
-
-
-def sanitize_redirect(redirect):
-    """Return ``redirect`` if it is a path on this site, else the default page.
-
-    Refuses absolute URLs, scheme-relative ``//host`` and ``/\\host`` forms (browsers
-    treat backslashes as slashes) and control characters.
-    """
-    if not redirect or not isinstance(redirect, str) or len(redirect) > 2048:
-        return DEFAULT_REDIRECT
-    if any(ord(char) < 32 or char == "\\" for char in redirect):
-        return DEFAULT_REDIRECT
-    parts = urlsplit(redirect)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not redirect.startswith("/")
-        or redirect.startswith("//")
-    ):
-        return DEFAULT_REDIRECT
-    return redirect
 
 
 class ClientHubMagicLinkController(http.Controller):

@@ -11,6 +11,7 @@ from . import res_partner_statement
 from . import res_partner_statement_schedule
 from . import res_partner_ticket
 from . import client_hub_magic_link
+from . import client_hub_magic_link_placeholder
 from . import client_hub_magic_link_statement
 from . import client_hub_statement_log
 from . import client_hub_magic_link_request

@@ -1,10 +1,8 @@
 import hashlib
 import hmac
-import html
-import re
 import secrets
 from datetime import timedelta
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode, urlsplit
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -19,19 +17,34 @@ from ..const import (
 
 # 32 random bytes = 256 bits of entropy, URL-safe base64 (43 characters).
 TOKEN_BYTES = 32
-# Stand-in for a magic link in a stored e-mail body: the sign-in request page, marked with
-# the contact the link is for. Only the copy sent to that contact gets a real link.
-PLACEHOLDER_PATH = "/client/login"
-PLACEHOLDER_PARAM = "client_hub_link"
-PLACEHOLDER_RE = re.compile(
-    r"(?P<base>https?://[^\s\"'<>/]+)?/client/login\?client_hub_link=(?P<partner>[0-9]+)"
-    r"(?P<query>(?:&amp;|&)[^\s\"'<>]*)?"
-)
+# The page a magic link opens when it names none (or an unsafe one).
+DEFAULT_REDIRECT = "/my/statement"
 
 
 def hash_token(token):
     """Return the sha256 hex digest of a raw token: the only form ever stored."""
     return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def sanitize_redirect(redirect):
+    """Return ``redirect`` if it is a path on this site, else the default page.
+
+    Refuses absolute URLs, scheme-relative ``//host`` and ``/\\host`` forms (browsers
+    treat backslashes as slashes) and control characters.
+    """
+    if not redirect or not isinstance(redirect, str) or len(redirect) > 2048:
+        return DEFAULT_REDIRECT
+    if any(ord(char) < 32 or char == "\\" for char in redirect):
+        return DEFAULT_REDIRECT
+    parts = urlsplit(redirect)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not redirect.startswith("/")
+        or redirect.startswith("//")
+    ):
+        return DEFAULT_REDIRECT
+    return redirect
 
 
 class ClientHubMagicLink(models.Model):
@@ -187,72 +200,6 @@ class ClientHubMagicLink(models.Model):
             force_send=True,
             email_layout_xmlid="mail.mail_notification_light",
             email_values={"model": False, "res_id": False},
-        )
-
-    @api.model
-    def _get_placeholder_url(self, partner, redirect=None, purpose="document"):
-        """Return the stand-in of a magic link for ``partner``, to put in an e-mail body.
-
-        Bodies are stored (chatter, composer, queued mail) and copied to every recipient,
-        so they never hold a live link. The stand-in opens the sign-in request page, which
-        is harmless in anyone's hands; when the e-mail is sent, the copy that goes to
-        ``partner`` gets a fresh magic link instead (see `_render_placeholders`), as the
-        stock unfollow link is personalised per recipient.
-
-        :param partner: res.partner record the link is for
-        :param str redirect: local path the link opens after sign-in
-        :param str purpose: ``document`` or ``login`` (see `_generate`)
-        :rtype: str
-        """
-        params = {PLACEHOLDER_PARAM: partner.id}
-        if purpose != "document":
-            params["purpose"] = purpose
-        if redirect:
-            params["redirect"] = redirect
-        return f"{partner.get_base_url()}{PLACEHOLDER_PATH}?{urlencode(params)}"
-
-    @api.model
-    def _render_placeholders(self, body, recipient, message=None):
-        """Return the HTML ``body`` of the copy of an e-mail sent to ``recipient``, with each
-        magic-link stand-in replaced: by a fresh link when ``recipient`` is the contact it
-        was made for, by the plain sign-in request page in every other copy (followers,
-        staff, CC, other contacts).
-
-        :param str body: outgoing HTML body
-        :param recipient: res.partner record of this copy (empty for e-mail-only addresses)
-        :param message: mail.message record of the e-mail, recorded in the links made
-        """
-        if not body or PLACEHOLDER_PARAM not in body:
-            return body
-
-        def replace(match):
-            partner = self.env["res.partner"].browse(int(match["partner"]))
-            params = parse_qs(html.unescape(match["query"] or "").lstrip("&"))
-            redirect = params.get("redirect", [None])[0]
-            purpose = params.get("purpose", ["document"])[0]
-            if purpose in ("document", "login") and self._is_link_recipient(
-                partner, recipient
-            ):
-                url = self._get_url(
-                    partner, redirect=redirect, purpose=purpose, message=message
-                )
-            else:
-                url = (match["base"] or "") + PLACEHOLDER_PATH
-            return html.escape(url)
-
-        return PLACEHOLDER_RE.sub(replace, body)
-
-    @api.model
-    def _is_link_recipient(self, partner, recipient):
-        """Whether the copy of an e-mail sent to ``recipient`` may carry a magic link that
-        signs ``partner`` in: only the copy sent to that very contact, never to staff."""
-        # sudo: the queue may be sent by any user; only whether the contact is staff is read
-        partner_sudo = partner.sudo().exists()
-        return bool(
-            recipient
-            and partner_sudo == recipient
-            and partner_sudo.active
-            and not any(user._is_internal() for user in partner_sudo.user_ids)
         )
 
     @api.model

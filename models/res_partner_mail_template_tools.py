@@ -8,7 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import email_normalize
 
 from ..const import CLIENT_TEMPLATE_KINDS, CLIENT_TEMPLATE_TEST_DOMAINS
-from .client_hub_magic_link import PLACEHOLDER_PATH
+from .client_hub_magic_link_placeholder import PLACEHOLDER_PATH
 from .mail_template import _get_kind_domain
 
 # a live magic link's path, as `client_hub.magic.link._get_url` builds it

@@ -1,6 +1,7 @@
 from . import test_client_profile
 from . import test_magic_link
 from . import test_magic_link_security
+from . import test_magic_link_marker
 from . import test_dashboard
 from . import test_dashboard_lifetime
 from . import test_payment_behaviour
