@@ -28,3 +28,5 @@ from . import test_malformed_input
 from . import test_readonly_routes
 from . import test_performance
 from . import test_client_language
+from . import test_isolation_matrix
+from . import test_rpc_guards

@@ -28,6 +28,10 @@ OVERSIZED = (
     object()
 )  # stands for a selection of SELECTION_SIZE ids, joined as the parameter expects
 VALID = object()  # nothing fuzzed: every converter and parameter valid
+FOREIGN = (
+    object()
+)  # stands for the id of another client's record, as the parameter expects
+REPEATED = object()  # the parameter twice: its valid value, then another client's id
 
 MALFORMED_VALUES = [
     ("superscript two", "²"),
@@ -39,11 +43,32 @@ MALFORMED_VALUES = [
     ("semicolon list", "1;2"),
     ("NUL", "\x00"),
     ("accent", "é"),
+    ("CJK", "請求書"),
+    ("emoji", "😀"),
+    ("right-to-left override", "\u202e1"),
     ("full-width digits", "１２３"),
     ("empty", ""),
     ("5000 digits", "1" * 5000),
     (f"{SELECTION_SIZE} ids", OVERSIZED),
+    ("another client's id", FOREIGN),
+    ("repeated key", REPEATED),
 ]
+# Parameters that name a record: a request with a malformed or foreign one writes nothing
+# (no ticket, transaction, message, decline, link...), whatever the others hold.
+ID_TARGETS = {
+    "page",
+    "ticket_id",
+    "selection",
+    "order_id",
+    "token",
+    "invoice_ids",
+    "invoice_id",
+    "sale_order_id",
+    "provider_id",
+    "payment_method_id",
+}
+# ...but for these, left empty, is "none" (a ticket about no invoice is a ticket).
+OPTIONAL_IDS = {"invoice_id", "sale_order_id"}
 # JSON-RPC parameters also arrive typed.
 MALFORMED_JSON_VALUES = [
     ("null", None),
@@ -162,9 +187,22 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             .with_user(cls.portal_a)
             ._create_from_portal(cls.portal_a.partner_id, {"name": "Fuzz target"})
         )
+        cls.ticket_bravo = (
+            env["client_hub.ticket"]
+            .with_user(cls.portal_b)
+            ._create_from_portal(cls.portal_b.partner_id, {"name": "Bravo's"})
+        )
         cls.product = env["product.product"].create(
             {"name": "Audit", "list_price": 100.0}
         )
+        cls.order_bravo = env["sale.order"].create(
+            {
+                "partner_id": cls.client_b.id,
+                "order_line": [Command.create({"product_id": cls.product.id})],
+            }
+        )
+        cls.order_bravo.action_quotation_sent()
+        cls.order_bravo._portal_ensure_token()
         # The limiter must not answer 429 before the fuzzed code runs: its limits are raised,
         # not disabled, so that it still counts every request.
         for kind in DEFAULT_LIMITS:
@@ -250,8 +288,10 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
         self.env.flush_all()
         return order
 
-    def _fresh_token(self):
-        url = self.portal_a.partner_id._get_client_magic_link_url(purpose="login")
+    def _fresh_token(self, user=None):
+        url = (user or self.portal_a).partner_id._get_client_magic_link_url(
+            purpose="login"
+        )
         self.env.flush_all()
         return urlsplit(url).path.rsplit("/", 1)[1]
 
@@ -285,7 +325,33 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
     # ------------------------------------------------------------------
     # Requests
     # ------------------------------------------------------------------
-    def _encode(self, name, value):
+    def _foreign_value(self, name):
+        """Another client's record where ``name`` expects one of the client's (for the
+        other parameters, a value of the other client's they could not have known)."""
+        if name == "ticket_id":
+            return str(self.ticket_bravo.id)
+        if name in ("order_id", "sale_order_id"):
+            return str(self.order_bravo.id)
+        if name == "token":
+            return self._fresh_token(self.portal_b)
+        if name == "invoice_ids":
+            return [str(self.inv_bravo.id)]
+        if name == "selection":
+            return str(self.inv_bravo.id)
+        if name == "access_token":
+            return self.order_bravo.access_token
+        if name in ("provider_id", "payment_method_id", "token_id"):
+            return "999999"
+        return str(self.inv_bravo.id)
+
+    def _encode(self, name, value, valid=None):
+        if value is FOREIGN:
+            return self._foreign_value(name)
+        if value is REPEATED:
+            valid = valid if isinstance(valid, list) else [valid]
+            foreign = self._foreign_value(name)
+            foreign = foreign if isinstance(foreign, list) else [foreign]
+            return [str(v) for v in valid if v is not None] + foreign
         if value is OVERSIZED:
             ids = [str(i) for i in range(1, SELECTION_SIZE + 1)]
             return ids if name in LIST_PARAMS else SEPARATORS.get(name, ",").join(ids)
@@ -299,10 +365,12 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             name of the JSON-RPC error or None, the error's traceback or "")
         """
         values = self._valid_values(rule)
+        # what the database holds once the valid values are made (a quotation...)
+        self._before_request = self._written()
         params = self._rule_params(rule)
         names = {VALID: [], None: [*rule.arguments, *params]}.get(fuzzed, [fuzzed])
         for name in names:
-            values[name] = self._encode(name, value)
+            values[name] = self._encode(name, value, values.get(name))
         path = CONVERTER_RE.sub(
             lambda match: quote(str(values[match.group(1)]), safe="-"), rule.rule
         )
@@ -385,7 +453,7 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             for target in targets:
                 for label, value in values:
                     if target in rule.arguments and not (
-                        isinstance(value, str) or value is OVERSIZED
+                        isinstance(value, str) or value in (OVERSIZED, FOREIGN)
                     ):
                         continue  # a URL segment is text
                     plan.append((http_method, target, label, value))
@@ -401,6 +469,38 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
 
     def _sign_in(self, identity):
         self._login(self.portal_a if identity == "client" else None)
+
+    def _written(self):
+        """What a request could have written: tickets, transactions, messages, the
+        documents' states, sign-in links and requests (rate-limit counters and sessions
+        are not data)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT (SELECT count(*) || ':' || coalesce(sum(stage_id), 0)
+                      FROM client_hub_ticket),
+                   (SELECT count(*) FROM payment_transaction),
+                   (SELECT count(*) FROM mail_message WHERE model IS NOT NULL
+                       AND model != 'res.partner'),
+                   (SELECT string_agg(state, ',' ORDER BY id) FROM sale_order),
+                   (SELECT string_agg(payment_state, ',' ORDER BY id) FROM account_move),
+                   (SELECT count(*) FROM client_hub_magic_link WHERE consumed_date IS NOT NULL),
+                   (SELECT count(*) FROM client_hub_magic_link_request)
+            """
+        )
+        return self.env.cr.fetchone()
+
+    @staticmethod
+    def _must_write_nothing(target, label):
+        return (
+            target in ID_TARGETS
+            # NUL characters are dropped: left empty
+            and not (label in ("empty", "NUL") and target in OPTIONAL_IDS)
+            # another client's sign-in link signs that client in: it is theirs to hold
+            and not (label == "another client's id" and target == "token")
+            # the valid value comes first: the framework reads the first of repeated keys
+            and label != "repeated key"
+        )
 
     def test_malformed_input_never_a_server_error(self):
         rules = sorted(self._module_rules(), key=lambda rule: rule.rule)
@@ -419,6 +519,7 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
 
         # (route, parameter, status, where) -> ({who: None}, {value label: None}, error message)
         failures, sent, start = {}, 0, time.monotonic()
+        written = {}
         with _TracebackCollector() as collector:
             for identity in ("client", "anonymous"):
                 for rule in rules:
@@ -435,6 +536,20 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
                             rule, http_method, target, value
                         )
                         sent += status is not None
+                        before, after = self._before_request, self._written()
+                        if (
+                            status is not None
+                            and self._must_write_nothing(target, label)
+                            and after != before
+                        ):
+                            changed = [
+                                f"{b} -> {a}"
+                                for b, a in zip(before, after, strict=True)
+                                if a != b
+                            ]
+                            written.setdefault(
+                                (rule.rule, target, f"{identity} {http_method}"), []
+                            ).append(f"{label}: {changed}")
                         if status is None or (
                             status < 500 and self._is_expected_rpc_error(rpc_error)
                         ):
@@ -458,6 +573,11 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             len(rules),
             sent,
             time.monotonic() - start,
+        )
+        self.assertFalse(
+            written,
+            "requests with a malformed or foreign id that wrote something "
+            "(route, parameter, caller): values",
         )
         if failures:
             self.fail(
