@@ -22,6 +22,7 @@ from . import sale_order_magic_link
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys
+from . import res_users_credentials
 from . import res_users_language
 from . import res_users_passkey
 from . import account_move
