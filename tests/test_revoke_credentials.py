@@ -153,3 +153,56 @@ class TestRevokeCredentials(MagicLinkHttpCommon):
         log = self._last_log(self.client_a)
         self.assertIn("&lt;b&gt;mine&lt;/b&gt;", log)
         self.assertNotIn("<b>", log)
+
+
+@tagged("post_install", "-at_install")
+class TestMergeRevokesLinks(MagicLinkHttpCommon):
+    """Merging contacts: the merged (source) contacts' links and their portal users'
+    credentials are revoked before the merge moves them to the surviving contact."""
+
+    def _merge(self, survivor, merged):
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_context(
+                active_model="res.partner", active_ids=(survivor | merged).ids
+            )
+            .create({"dst_partner_id": survivor.id})
+        )
+        wizard.action_merge()
+        self.assertFalse(merged.exists())
+
+    def test_merge_revokes_links_of_merged_contacts(self):
+        Link = self.env["client_hub.magic.link"]
+        duplicate = self.env["res.partner"].create(
+            {
+                "name": "Bruno Bravo (duplicate)",
+                "parent_id": self.client_b.id,
+                "email": self.contact_b.email,
+            }
+        )
+        user = duplicate._get_client_portal_user()
+        self.env["res.users.apikeys"].with_user(user).sudo()._generate(
+            "rpc", "Bruno script", datetime.now() + timedelta(days=1)
+        )
+        _path, merged_token = self._link(duplicate)
+        _path, kept_token = self._link(self.contact_b)
+
+        self._merge(self.contact_b, duplicate)
+
+        self.assertFalse(
+            Link._get_valid_link(merged_token), "the merged contact's link is revoked"
+        )
+        self.assertEqual(
+            Link._get_valid_link(kept_token).partner_id,
+            self.contact_b,
+            "the surviving contact keeps its own links",
+        )
+        self.env.invalidate_all()
+        self.assertEqual(user.partner_id, self.contact_b)
+        self.assertFalse(user.sudo().api_key_ids, "the moved user's API key is gone")
+        logs = self.contact_b.message_ids.filtered(
+            lambda m: "links of the merged contacts" in str(m.body)
+        )
+        self.assertEqual(len(logs), 1)
+        self.assertIn("Bruno Bravo (duplicate)", str(logs.body))
+        self.assertIn("1 API key", str(logs.body))
