@@ -36,6 +36,8 @@
         "views/client_hub_magic_link_templates.xml",
         "views/client_hub_magic_link_views.xml",
         "views/client_hub_passkey_portal_templates.xml",
+        "data/client_hub_email_change_mail_template.xml",
+        "views/client_hub_email_change_templates.xml",
         "views/res_config_settings_views.xml",
         # statement, payment, ZIP
         "reports/client_hub_statement_report.xml",

@@ -24,7 +24,15 @@ DEFAULT_RATE_LIMITS = {
     "use_ip": 30,  # magic-link pages opened or submitted, per IP
     "use_email": 10,  # sign-ins with a magic link, per client e-mail
     "zip_render": 10,  # statement ZIP downloads that render PDFs, per client
+    "email_change": 3,  # new e-mail addresses asked for from the portal, per contact
 }
+
+# E-mail change asked from the portal -----------------------------------------------------
+# scope of the signed token of the confirmation link (`tools.hash_sign`)
+EMAIL_CHANGE_TOKEN_SCOPE = "client_hub.email_change"
+EMAIL_CHANGE_TTL_HOURS = 24
+# context key under which an e-mail written to a contact waits for confirmation
+EMAIL_CHANGE_CONTEXT = "client_hub_confirm_email"
 
 # Statement ZIP download ----------------------------------------------------------------
 PARAM_STATEMENT_ZIP_MAX = "client_hub.statement_zip_max"  # documents in one ZIP

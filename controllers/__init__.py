@@ -4,5 +4,6 @@ from . import payment
 from . import stripe_webhook
 from . import magic_link
 from . import portal
+from . import portal_email
 from . import language
 from . import passkey

@@ -7,6 +7,7 @@ from . import res_partner_payment_behaviour
 from . import res_partner_mail_template
 from . import res_partner_mail_template_tools
 from . import res_partner_magic_link
+from . import res_partner_email_change
 from . import res_partner_statement
 from . import res_partner_statement_schedule
 from . import res_partner_ticket
@@ -23,6 +24,8 @@ from . import sale_order_magic_link
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys
+from . import res_users_credentials
+from . import res_users_email_change
 from . import res_users_language
 from . import res_users_passkey
 from . import account_move

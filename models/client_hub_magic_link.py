@@ -241,15 +241,21 @@ class ClientHubMagicLink(models.Model):
 
     @api.model
     def _revoke_for_partners(self, partners):
-        """Revoke every link ever sent to ``partners``."""
-        if partners:
-            # sudo: users have no access to links; revokes those of contacts the caller just wrote or archived
-            self.sudo().search(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("revoked", "=", False),
-                ]
-            )._revoke()
+        """Revoke every link ever sent to ``partners``.
+
+        :return: the links revoked now (elevated)
+        """
+        if not partners:
+            return self.browse()
+        # sudo: users have no access to links; revokes those of contacts the caller just wrote or archived
+        links_sudo = self.sudo().search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("revoked", "=", False),
+            ]
+        )
+        links_sudo._revoke()
+        return links_sudo
 
     def _mark_used(self, ip=None):
         """Record a sign-in in the link and in the client's chatter (audit trail).

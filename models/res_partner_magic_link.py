@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize
@@ -16,11 +18,15 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         """Override to revoke the magic links of contacts whose e-mail or billing e-mail
-        changes, or that are archived."""
+        changes, or that are archived; a new address also removes the lasting
+        credentials of the contact's portal users (see `_client_hub_revoke_access`)."""
+        new_address = self._client_hub_email_write(vals)
         links_to_revoke = self._client_hub_magic_link_write(vals)
         res = super().write(vals)
         if links_to_revoke:
             self.env["client_hub.magic.link"]._revoke_for_partners(links_to_revoke)
+        for partner in new_address:
+            partner._client_hub_revoke_access(self.env._("The e-mail address changed."))
         return res
 
     def action_client_send_magic_link(self):
@@ -50,13 +56,19 @@ class ResPartner(models.Model):
             [("id", "child_of", self.commercial_partner_id.ids)]
         )
         self.env["client_hub.magic.link"]._revoke_for_partners(partners)
-        # sudo: staff may end the sessions of their client's portal users (never staff's).
-        portal_users_sudo = partners.sudo().user_ids.filtered(lambda u: u.share)
-        for user_sudo in portal_users_sudo:
-            user_sudo._action_revoke_all_devices()
+        removed = partners.with_context(
+            active_test=False
+        ).user_ids._client_hub_revoke_credentials()
+        summary = self.env["res.users"]._client_hub_describe_removed_credentials(
+            removed
+        )
         for partner in self:
             partner._message_log(
-                body=self.env._("All portal links revoked by %s.", self.env.user.name)
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("All portal links revoked by %s.", self.env.user.name),
+                    summary,
+                )
             )
         return {
             "type": "ir.actions.client",
@@ -72,6 +84,14 @@ class ResPartner(models.Model):
         e-mail changes (links are sent to both, and the old mailbox may no longer belong
         to the client) and those being archived (revoked for good, so that restoring the
         contact does not bring old links back)."""
+        partners = self._client_hub_email_write(vals)
+        if "active" in vals and not vals["active"]:
+            partners |= self.filtered("active")
+        return partners
+
+    def _client_hub_email_write(self, vals):
+        """Return the contacts whose e-mail or billing e-mail ``vals`` changes (letter
+        case and display name aside)."""
 
         def changes(field, partner):
             old, new = partner[field] or "", vals[field] or ""
@@ -81,9 +101,29 @@ class ResPartner(models.Model):
         for field in ("email", "client_billing_email"):
             if field in vals:
                 partners |= self.filtered(lambda p, field=field: changes(field, p))
-        if "active" in vals and not vals["active"]:
-            partners |= self.filtered("active")
         return partners
+
+    def _client_hub_revoke_access(self, reason):
+        """Remove the lasting credentials of this contact's portal users and sign them
+        out (`res.users._client_hub_revoke_credentials`), and log what was removed, if
+        anything.
+
+        :param str reason: why, the first line of the log
+        """
+        self.ensure_one()
+        users = self.with_context(active_test=False).user_ids.filtered("share")
+        if not users:
+            return
+        removed = users._client_hub_revoke_credentials()
+        if not any(removed.values()):
+            return
+        self._message_log(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                reason,
+                self.env["res.users"]._client_hub_describe_removed_credentials(removed),
+            )
+        )
 
     def _check_client_hub_staff(self):
         """The portal link buttons are for staff who can see the client (they are public

@@ -6,6 +6,8 @@ from . import test_dashboard
 from . import test_dashboard_lifetime
 from . import test_payment_behaviour
 from . import test_partner_merge
+from . import test_revoke_credentials
+from . import test_email_change
 from . import test_rate_limits
 from . import test_settings
 from . import test_client_templates

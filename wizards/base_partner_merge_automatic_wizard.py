@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import models
 
 
@@ -22,7 +24,35 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     def _update_foreign_keys(self, src_partners, dst_partner):
         """Override of `base` to rebuild the figures buckets of the merged partners from
         their documents once these point to the destination: its figures are exact, and
-        the merged partners keep no rows."""
+        the merged partners keep no rows.
+
+        The merged partners' magic links and the lasting credentials of their portal
+        users are revoked first: the generic update would move them to the destination,
+        signing whoever holds them in as its contact. The destination keeps its own.
+        """
+        self._client_hub_revoke_merged_access(src_partners, dst_partner)
         res = super()._update_foreign_keys(src_partners, dst_partner)
         self.env["client_hub.figures.bucket"]._rebuild((src_partners | dst_partner).ids)
         return res
+
+    def _client_hub_revoke_merged_access(self, src_partners, dst_partner):
+        """Revoke the links of ``src_partners`` and the lasting credentials of their
+        portal users, and log it on ``dst_partner`` when there was any."""
+        links_sudo = self.env["client_hub.magic.link"]._revoke_for_partners(
+            src_partners
+        )
+        users = src_partners.with_context(active_test=False).user_ids.filtered("share")
+        if not (links_sudo or users):
+            return
+        removed = users._client_hub_revoke_credentials()
+        dst_partner._message_log(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                self.env._(
+                    "Portal links of the merged contacts (%(contacts)s) revoked: %(count)s.",
+                    contacts=", ".join(src_partners.mapped("display_name")),
+                    count=len(links_sudo),
+                ),
+                self.env["res.users"]._client_hub_describe_removed_credentials(removed),
+            )
+        )
