@@ -229,14 +229,15 @@ class ClientHubMagicLinkController(http.Controller):
                 lang=self._get_page_lang(chosen_lang),
             )
         RateLimit = request.env["client_hub.rate.limit"]
-        minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
+        limited = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
             "request_email", normalized
         )
-        if minutes:
-            return self._render_too_many(minutes)
-        request.env["client_hub.magic.link.request"]._enqueue(
-            normalized, ip=self._client_ip()
-        )
+        # Over a limit, the page answers as usual and nothing is sent: an error would
+        # tell whoever typed the address that it was blocked, and invite them to block it.
+        if not limited:
+            request.env["client_hub.magic.link.request"]._enqueue(
+                normalized, ip=self._client_ip()
+            )
         return self._render(
             "client_hub.magic_link_login_page",
             {
