@@ -12,6 +12,8 @@ replaces.
 - The per-address limit of the sign-in form answers as usual and sends nothing.
 """
 
+import base64
+import time
 from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
@@ -20,8 +22,11 @@ import odoo
 from odoo.http import request
 from odoo.tests import tagged
 
+from odoo.addons.auth_totp.models.totp import hotp
+
 from .common import CSRF_RE, MagicLinkHttpCommon
 from .common_passkey import PasskeyOfferMixin, passkey_portal_installed
+from .test_magic_link_security import TOTP_SECRET
 from .test_passkey_offer import (
     YUBIKEY_HOST,
     YUBIKEY_REGISTRATION,
@@ -213,6 +218,21 @@ class TestPasskeyOfferGrant(SessionSecurityCommon):
             self._asks_identity(self._call("res.users", "action_create_passkey", uid))
         )
 
+    def test_identity_check_still_reaches_the_passkey(self):
+        """Without an offer, Odoo's own identity check (a password) opens the passkey
+        flow as before: the override is still a method it may call."""
+        self._login(self.portal_a)
+        uid = self.portal_a.id
+        action = self._call("res.users", "action_create_passkey", uid)
+        self.assertTrue(self._asks_identity(action))
+        answer = self._call(
+            "res.users.identitycheck",
+            "run_check",
+            [action["res_id"]],
+            context={"password": self.portal_a.login},
+        )
+        self.assertEqual(answer.get("res_model"), "auth.passkey.key.create", answer)
+
     def test_offer_bound_to_user_and_link(self):
         self._skip_without_passkeys()
         self._sign_in_with_link(self.client_a, purpose="login")
@@ -402,3 +422,34 @@ class TestSignInFormLimits(SessionSecurityCommon):
         self.assertEqual(self._sign_in(path).status_code, 429)
         self._sign_in_with_link(self.client_a, purpose="login")
         self.assertEqual(self._session().uid, self.user_a.id)
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentLinkSecondFactor(SessionSecurityCommon):
+    """With 2FA, the session records its link once the second factor is passed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_a.sudo().totp_secret = TOTP_SECRET
+
+    def _sign_in_with_code(self, purpose):
+        self.opener.cookies.clear()
+        path, _token = self._link(self.client_a, purpose=purpose)
+        response = self._post(path)
+        self.assertEqual(urlsplit(response.headers["Location"]).path, "/web/login/totp")
+        self.user_a.sudo().totp_last_counter = False
+        code = str(hotp(base64.b32decode(TOTP_SECRET), int(time.time() / 30)))
+        response = self._post("/web/login/totp", data={"totp_token": code.zfill(6)})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self._session().uid, self.user_a.id)
+
+    def test_document_link_through_second_factor_is_restricted(self):
+        self._sign_in_with_code("document")
+        self._assert_to_sign_in_page(
+            self.url_open("/my/account", allow_redirects=False)
+        )
+
+    def test_sign_in_link_through_second_factor_is_not(self):
+        self._sign_in_with_code("login")
+        self.assertEqual(self.url_open("/my/account").status_code, 200)
