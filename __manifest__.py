@@ -15,6 +15,7 @@
         "payment_stripe",
         "mail",
         "base_vat",
+        "auth_passkey",
     ],
     "data": [
         "security/ir.model.access.csv",

@@ -18,6 +18,20 @@ SECURITY_HEADERS = {
 }
 
 
+def mask_email(email):
+    """Return ``email`` masked for a page anyone holding a link may see: the first
+    character of the local part, bullets, the whole domain (``s•••@example.com``).
+
+    :param str email: an e-mail address, or None
+    :return: the masked address, '' when there is none
+    :rtype: str
+    """
+    local, at, domain = (email or "").strip().rpartition("@")
+    if not at or not local:
+        return ""
+    return f"{local[0]}•••@{domain}"
+
+
 class ClientHubMagicLinkController(http.Controller):
     def _secure(self, response):
         response.headers.update(SECURITY_HEADERS)
@@ -76,6 +90,13 @@ class ClientHubMagicLinkController(http.Controller):
             "client_hub.magic_link_too_many", {"minutes": minutes}, status=429
         )
 
+    def _sign_out(self):
+        """Sign the browser's session out before a link signs another session in: no key
+        of the old one (a passkey offer, Odoo's identity check, a sign-in half done)
+        may carry over to the client the link is for. The session id changes."""
+        request.session.logout(keep_db=True)
+        request.update_env(user=request.env.ref("base.public_user").id)
+
     def _client_ip(self):
         """Return the client address the per-IP rate limits count, as Odoo computes it.
 
@@ -114,21 +135,38 @@ class ClientHubMagicLinkController(http.Controller):
             if (
                 request.session.uid
                 and request.env.user.partner_id == link_sudo.partner_id
+                and not (
+                    link_sudo.purpose == "login"
+                    and not request.env.user._client_hub_may_change_account()
+                )
             ):
-                # Already signed in as this client (a second click in an e-mail).
+                # Already signed in as this client (a second click in an e-mail). A
+                # document link's session may still sign in with a sign-in link, to be
+                # allowed to change the account.
                 return self._secure(request.redirect(redirect, code=303, local=True))
-            # The page speaks the language of the client the link was sent to.
+            # The page speaks the language of the client the link was sent to, and
+            # names the account it signs in (masked: the link may have been forwarded).
             return self._render_link_page(
                 "continue",
                 lang=self._get_page_lang(link_sudo.partner_id.lang),
                 redirect=redirect,
                 action=request.httprequest.path,
+                masked_email=mask_email(
+                    link_sudo.partner_id.email_normalized or link_sudo.partner_id.email
+                ),
             )
+        # Only document links are counted per client: they are reusable and forwarded,
+        # and whoever holds one must not lock the client out of a fresh sign-in link
+        # (used once, from the client's mailbox, counted when asked for).
         client_key = link_sudo.partner_id.email_normalized or str(
             link_sudo.partner_id.id
         )
-        if minutes := RateLimit._hit("use_email", client_key):
+        if link_sudo.purpose != "login" and (
+            minutes := RateLimit._hit("use_email", client_key)
+        ):
             return self._render_too_many(minutes)
+        if request.session.uid or request.session.get("pre_uid"):
+            self._sign_out()
         public_uid = request.env.uid
         try:
             user_sudo = link_sudo.partner_id._get_client_portal_user()
@@ -176,20 +214,32 @@ class ClientHubMagicLinkController(http.Controller):
         sitemap=False,
         readonly=_readonly_on_get,
     )
-    def client_login(self, email=None, lang=None, **kwargs):
+    def client_login(self, email=None, lang=None, reason=None, **kwargs):
         """Ask for a sign-in link. The answer is the same whether the address is known
-        or not: the request is queued and a cron e-mails known clients.
+        or not, and whether a rate limit is reached or not: the request is queued (if
+        allowed) and a cron e-mails known clients.
 
         ``lang`` (a language chosen on the page) sets the language of the page and, kept
-        in the ``frontend_lang`` cookie, of the next ones.
+        in the ``frontend_lang`` cookie, of the next ones. ``reason=account``: a session
+        opened by a document link was sent here to change its account
+        (`ir.http._dispatch`); the page says so, with the client's address filled in.
         """
         chosen_lang = request.env["ir.http"].get_nearest_lang(
             lang if isinstance(lang, str) else None
         )
         if request.httprequest.method != "POST":
+            user = request.env.user
+            account_change = reason == "account"
+            if account_change and not email and not user._is_public():
+                email = user.email
             response = self._render(
                 "client_hub.magic_link_login_page",
-                {"email": email or "", "passkey_login": self._passkey_login_values()},
+                {
+                    "email": email or "",
+                    "passkey_login": self._passkey_login_values(),
+                    "info": account_change
+                    and user._client_hub_account_change_message(),
+                },
                 lang=self._get_page_lang(chosen_lang),
             )
             if chosen_lang:
@@ -208,14 +258,15 @@ class ClientHubMagicLinkController(http.Controller):
                 lang=self._get_page_lang(chosen_lang),
             )
         RateLimit = request.env["client_hub.rate.limit"]
-        minutes = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
+        limited = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
             "request_email", normalized
         )
-        if minutes:
-            return self._render_too_many(minutes)
-        request.env["client_hub.magic.link.request"]._enqueue(
-            normalized, ip=self._client_ip()
-        )
+        # Over a limit, the page answers as usual and nothing is sent: an error would
+        # tell whoever typed the address that it was blocked, and invite them to block it.
+        if not limited:
+            request.env["client_hub.magic.link.request"]._enqueue(
+                normalized, ip=self._client_ip()
+            )
         return self._render(
             "client_hub.magic_link_login_page",
             {

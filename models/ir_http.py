@@ -5,6 +5,20 @@ from odoo.http import request
 
 from odoo.addons.base.models.ir_http import SignedIntConverter
 
+# The portal routes that change the account (Odoo's `portal` and client_hub's own): a
+# session opened by a document link is refused them (see `IrHttp._dispatch`)
+ACCOUNT_ROUTES = {
+    "/my/account",
+    "/my/address",
+    "/my/address/submit",
+    "/my/address/archive",
+    "/my/security",
+    "/my/deactivate_account",
+    "/my/passkey/add",
+}
+# Where such a session is sent: the sign-in page, which says why
+ACCOUNT_CHANGE_URL = "/client/login?reason=account"
+
 
 class BoundedIntConverter(SignedIntConverter):
     """The `int` URL converter, except that a segment Python cannot turn into an int (more
@@ -40,3 +54,19 @@ class IrHttp(models.AbstractModel):
         if "\x00" in request.httprequest.path:
             return None
         return super()._serve_fallback()
+
+    @classmethod
+    def _dispatch(cls, endpoint):
+        """Override of `base`: a session opened by a document link, forwarded with the
+        document, may view and pay, not change the account (`ACCOUNT_ROUTES`) until
+        the client signs in with a fresh sign-in link. Pages send it to the sign-in page,
+        which says so; JSON-RPC routes answer the same message as an error."""
+        if (
+            request.session.uid
+            and ACCOUNT_ROUTES.intersection(endpoint.routing.get("routes", ()))
+            and not request.env.user._client_hub_may_change_account()
+        ):
+            if endpoint.routing.get("type") != "http":
+                request.env.user._client_hub_check_account_change()
+            return request.redirect(ACCOUNT_CHANGE_URL, code=303, local=True)
+        return super()._dispatch(endpoint)

@@ -1,3 +1,4 @@
+import functools
 import time
 
 from odoo import api, fields, models
@@ -5,16 +6,58 @@ from odoo.http import request
 
 from .res_users import PENDING_SIGN_IN
 
-# Session key: when a sign-in link signed this session in, while a passkey may be offered
+# Session key: the passkey offer a sign-in link opened, ``{"uid", "link_id", "time"}``
 PASSKEY_OFFER = "client_hub_passkey_offer"
+# Session key: the offer accepted, ``{"uid", "link_id", "time"}``: the passkey may be
+# added without Odoo's identity check (see `passkey_grant`)
+PASSKEY_GRANT = "client_hub_passkey_grant"
+# Odoo's session key of its identity check (`base.models.res_users.check_identity`)
+IDENTITY_CHECK_LAST = "identity-check-last"
 # Odoo asks for the password again before adding a passkey unless it was checked in the
-# last 10 minutes (`base.models.res_users.check_identity`); the offer lasts as long.
+# last 10 minutes (`check_identity`); the offer lasts as long.
 IDENTITY_CHECK_WINDOW = 10 * 60
+
+
+def passkey_grant(consume=False):
+    """Decorate an override of a method Odoo guards with `check_identity` that adds a
+    passkey: with the session's accepted passkey offer, the identity check passes for
+    this call only (the session's `identity-check-last` is left as it was, so that API
+    keys, 2FA and the password still ask for it).
+
+    :param bool consume: whether the call, when it succeeds, uses the offer up (the
+        passkey is added)
+    """
+
+    def decorator(method):
+        @functools.wraps(method)
+        def wrapped(self, *args, **kwargs):
+            if not self.env.user._client_hub_has_passkey_grant():
+                return method(self, *args, **kwargs)
+            session = request.session
+            previous = session.get(IDENTITY_CHECK_LAST)
+            session[IDENTITY_CHECK_LAST] = time.time()
+            try:
+                result = method(self, *args, **kwargs)
+            finally:
+                if previous is None:
+                    session.pop(IDENTITY_CHECK_LAST, None)
+                else:
+                    session[IDENTITY_CHECK_LAST] = previous
+            if consume:
+                session.pop(PASSKEY_GRANT, None)
+            return result
+
+        # Odoo's identity check wizard (`run_check`) calls only the methods it guards
+        wrapped.__has_check_identity = True
+        return wrapped
+
+    return decorator
 
 
 class ResUsers(models.Model):
     """The offer to add a passkey after a magic-link sign-in, when Odoo's
-    `auth_passkey_portal` is installed (client_hub does not depend on it)."""
+    `auth_passkey_portal` is installed (client_hub depends on `auth_passkey` only, whose
+    methods it extends, not on the portal's pages)."""
 
     _inherit = "res.users"
 
@@ -51,7 +94,11 @@ class ResUsers(models.Model):
         # sudo: the link the session was just signed in with (checked by super)
         link_sudo = self.env["client_hub.magic.link"].sudo().browse(pending["link_id"])
         if link_sudo.purpose == "login" and self._client_hub_wants_passkey():
-            request.session[PASSKEY_OFFER] = time.time()
+            request.session[PASSKEY_OFFER] = {
+                "uid": self.id,
+                "link_id": link_sudo.id,
+                "time": time.time(),
+            }
 
     def _client_hub_wants_passkey(self):
         """Whether a passkey may be offered to this user: passkeys are available, it has
@@ -66,6 +113,12 @@ class ResUsers(models.Model):
             or user_sudo.auth_passkey_key_ids
         )
 
+    @passkey_grant()
+    def action_create_passkey(self):
+        """Override of `auth_passkey`: the accepted offer lets the client start adding a
+        passkey without a password (see `passkey_grant`)."""
+        return super().action_create_passkey()
+
     def _client_hub_get_passkey_offer_time(self):
         """Return when the sign-in this session's passkey offer follows happened, or
         None when the portal has no offer to show to this user now.
@@ -73,33 +126,55 @@ class ResUsers(models.Model):
         :rtype: float | None
         """
         self.ensure_one()
-        offered = request.session.get(PASSKEY_OFFER) if request else None
-        if not offered or self._is_public():
-            return None
-        if (
-            offered < time.time() - IDENTITY_CHECK_WINDOW
-            or not self._client_hub_wants_passkey()
+        offer = request.session.get(PASSKEY_OFFER) if request else None
+        if not self._client_hub_is_own_sign_in(offer) or not (
+            self._client_hub_wants_passkey()
         ):
             return None
-        return offered
+        return offer["time"]
+
+    def _client_hub_is_own_sign_in(self, offer):
+        """Whether ``offer`` (a passkey offer or grant of the session) was made to this
+        user, by the sign-in link that signed the session in, moments ago.
+
+        The offer is bound to the user and the link: a session opened since by another
+        link, or by a document link, or for another user, does not inherit it.
+        """
+        if not isinstance(offer, dict) or self._is_public():
+            return False
+        link_sudo = self._client_hub_get_signed_in_link()
+        return bool(
+            offer.get("uid") == self.id
+            and link_sudo
+            and offer.get("link_id") == link_sudo.id
+            and link_sudo.purpose == "login"
+            # sudo: the user's own contact
+            and link_sudo.partner_id == self.sudo().partner_id
+            and offer.get("time", 0) >= time.time() - IDENTITY_CHECK_WINDOW
+        )
+
+    def _client_hub_has_passkey_grant(self):
+        """Whether the current session accepted the passkey offer and may add this
+        user's passkey without Odoo's identity check."""
+        self.ensure_one()
+        grant = request.session.get(PASSKEY_GRANT) if request else None
+        return self._client_hub_is_own_sign_in(grant)
 
     def _client_hub_accept_passkey_offer(self):
         """Let the user add a passkey with Odoo's own flow, without a password.
 
         The client's identity was checked when the sign-in link signed the session in,
-        moments ago; Odoo's identity check (`check_identity`, which asks portal users
-        for a password they do not have) counts from then, for its usual 10 minutes.
+        moments ago. That lets the client add a passkey (`passkey_grant`) for Odoo's usual
+        10 minutes from then, and nothing else Odoo's identity check guards.
 
         :return: whether the offer was still open
         :rtype: bool
         """
         offered = self._client_hub_get_passkey_offer_time()
-        request.session.pop(PASSKEY_OFFER, None)
+        offer = request.session.pop(PASSKEY_OFFER, None)
         if not offered:
             return False
-        request.session["identity-check-last"] = max(
-            offered, request.session.get("identity-check-last", 0)
-        )
+        request.session[PASSKEY_GRANT] = offer
         return True
 
     def _client_hub_decline_passkey_offer(self):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from odoo import fields
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import tagged
+from odoo.tools import email_normalize
 
 from odoo.addons.client_hub.controllers.magic_link import sanitize_redirect
 from odoo.addons.client_hub.models.client_hub_magic_link import hash_token
@@ -507,6 +508,14 @@ class TestMagicLinkHttp(MagicLinkHttpCommon, MailCase):
         )
         self.env.invalidate_all()
 
+    def _queued(self, email):
+        """The sign-in link requests queued for ``email``."""
+        return (
+            self.env["client_hub.magic.link.request"]
+            .sudo()
+            .search_count([("email", "=", email_normalize(email))])
+        )
+
     def test_rate_limit_request_per_email_triggers_and_resets(self):
         self.env["ir.config_parameter"].set_param(
             "client_hub.rate_limit_request_email", 2
@@ -518,26 +527,21 @@ class TestMagicLinkHttp(MagicLinkHttpCommon, MailCase):
                 ).status_code,
                 200,
             )
+        # over the limit the page answers as usual and nothing is queued (finding 10)
         response = self._post(
             "/client/login", data={"email": "Billing@Alpha.example.com"}
         )
-        self.assertEqual(response.status_code, 429)
-        self.assertIn("Too many attempts, try again in", response.text)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_client_hub_magic_link_sent", response.text)
+        self.assertNotIn("Too many attempts", response.text)
         self._assert_security_headers(response)
+        self.assertEqual(self._queued(self.client_a.email), 2)
         # another address is not blocked by this one
-        self.assertEqual(
-            self._post(
-                "/client/login", data={"email": self.client_b.email}
-            ).status_code,
-            200,
-        )
+        self._post("/client/login", data={"email": self.client_b.email})
+        self.assertEqual(self._queued(self.client_b.email), 1)
         self._move_windows_back()
-        self.assertEqual(
-            self._post(
-                "/client/login", data={"email": self.client_a.email}
-            ).status_code,
-            200,
-        )
+        self._post("/client/login", data={"email": self.client_a.email})
+        self.assertEqual(self._queued(self.client_a.email), 3)
 
     def test_rate_limit_request_per_ip(self):
         self.env["ir.config_parameter"].set_param("client_hub.rate_limit_request_ip", 2)
@@ -548,10 +552,10 @@ class TestMagicLinkHttp(MagicLinkHttpCommon, MailCase):
                 ).status_code,
                 200,
             )
-        self.assertEqual(
-            self._post("/client/login", data={"email": "u9@example.com"}).status_code,
-            429,
-        )
+        response = self._post("/client/login", data={"email": "u9@example.com"})
+        self.assertEqual(response.status_code, 200, "answers as usual (finding 10)")
+        self.assertIn("o_client_hub_magic_link_sent", response.text)
+        self.assertEqual(self._queued("u9@example.com"), 0, "and queues nothing")
 
     def test_rate_limit_use_per_ip_triggers_and_resets(self):
         self.env["ir.config_parameter"].set_param("client_hub.rate_limit_use_ip", 3)

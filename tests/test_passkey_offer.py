@@ -20,7 +20,7 @@ from odoo.http import request
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.client_hub.models.res_users_passkey import PASSKEY_OFFER
+from odoo.addons.client_hub.models.res_users_passkey import PASSKEY_GRANT, PASSKEY_OFFER
 
 from .common import MagicLinkHttpCommon
 from .common_passkey import PasskeyOfferMixin, skip_unless_passkey_portal
@@ -204,12 +204,15 @@ class TestPasskeyOffer(PasskeyOfferMixin, MagicLinkHttpCommon):
         stale one changes nothing."""
         page = self._sign_in_with_link(self.client_a)
         session = self._session()
-        session[PASSKEY_OFFER] = time.time() - 11 * 60
+        session[PASSKEY_OFFER] = dict(
+            session[PASSKEY_OFFER], time=time.time() - 11 * 60
+        )
         odoo.http.root.session_store.save(session)
         self.assertNotIn(OFFER, self.url_open("/my/statement").text)
         response = self._answer_offer(page, "add")
         self.assertEqual(urlsplit(response.headers["Location"]).path, "/my/statement")
         self.assertNotIn("identity-check-last", self._session())
+        self.assertNotIn(PASSKEY_GRANT, self._session())
 
     def test_offer_answers_need_the_form(self):
         """The answers are CSRF-checked POSTs of a signed-in user."""

@@ -195,7 +195,19 @@ class TestRateLimitClientAddress(RateLimitCase):
                     data={"csrf_token": csrf, "email": f"u{i}@example.com"},
                 )
             statuses.append(response.status_code)
-        self.assertEqual(statuses, [200, 200, 429])
+        # over the limit the page answers as usual (finding 10): the third is not queued
+        self.assertEqual(statuses, [200, 200, 200])
+        self.assertEqual(
+            self.env["client_hub.magic.link.request"]
+            .sudo()
+            .search_count([("email", "like", "@example.com")]),
+            2,
+            "the same client, whatever it forges",
+        )
+        self.assertEqual(
+            self._counts("request_ip"),
+            {self.RateLimit._make_key("request_ip", "127.0.0.1"): 3},
+        )
 
     def test_proxy_mode_keys_the_forwarded_address(self):
         clients = ("203.0.113.1", "203.0.113.2", "203.0.113.3")
