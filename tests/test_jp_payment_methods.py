@@ -245,6 +245,33 @@ class TestJpPaymentMethods(JpPaymentCase):
             .search([])
         )
 
+    def test_account_number_on_pdfs_and_email(self):
+        self._pay(self.jp_invoices, self.pm_bank, 100000)
+        Report = self.env["ir.actions.report"]
+        statement = Report._render_qweb_html(
+            "client_hub.action_report_client_statement", self.client_a.ids
+        )[0].decode()
+        self.assertIn("振込先", statement)
+        self.assertIn("1234567", statement)
+        invoice = Report._render_qweb_html(
+            "account.account_invoices", self.inv_first.ids
+        )[0].decode()
+        self.assertIn("1234567", invoice)
+        template = self.env.ref("client_hub.mail_template_client_statement")
+        body = template._render_field("body_html", self.client_a.ids)[self.client_a.id]
+        self.assertIn("1234567", body)
+        # Bravo's documents never carry Alpha's account.
+        for html in (
+            Report._render_qweb_html(
+                "client_hub.action_report_client_statement", self.client_b.ids
+            )[0].decode(),
+            Report._render_qweb_html("account.account_invoices", self.inv_b_jpy.ids)[
+                0
+            ].decode(),
+            template._render_field("body_html", self.client_b.ids)[self.client_b.id],
+        ):
+            self.assertNotIn("1234567", html)
+
     def test_partial_funding_then_success(self):
         tx = self._pay(self.jp_invoices, self.pm_bank, 100000)
         self.assertEqual(self._send_webhook(self._funded(tx, 30000)).status_code, 200)
