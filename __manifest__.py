@@ -46,6 +46,11 @@
         "views/client_hub_statement_views.xml",
         "views/client_hub_statement_portal_templates.xml",
         "security/client_hub_statement_security.xml",
+        # bank transfer and konbini through Stripe
+        "data/payment_method_data.xml",
+        "data/client_hub_jp_payment_data.xml",
+        "security/client_hub_jp_payment_security.xml",
+        "views/client_hub_jp_payment_portal_templates.xml",
         "views/client_hub_statement_log_views.xml",
         # tickets
         "security/client_hub_ticket_security.xml",

@@ -100,3 +100,13 @@ CLIENT_FIGURE_GROUPS = (
     "account.group_account_invoice,account.group_account_readonly,"
     "sales_team.group_sale_salesman"
 )
+
+# Japanese payments with Stripe ---------------------------------------------------------
+# `payment.method` codes of the bank transfer (Stripe `customer_balance`) and of konbini
+STRIPE_JP_BANK_TRANSFER = "jp_bank_transfer"
+STRIPE_KONBINI = "konbini"
+STRIPE_JP_METHOD_CODES = (STRIPE_JP_BANK_TRANSFER, STRIPE_KONBINI)
+# Stripe's limit of one konbini payment, in yen
+KONBINI_MAX_AMOUNT = 300_000
+# the bank transfer fee a client may deduct from a transfer by default, in yen
+DEFAULT_TRANSFER_FEE_MAX = 880

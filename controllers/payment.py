@@ -34,6 +34,20 @@ class ClientHubStatementPayment(ClientHubStatementPortal, PaymentPortal):
             currency_id,
         )
 
+    def _get_common_page_view_values(self, invoices_data, access_token=None, **kwargs):
+        """Override of `account_payment` to leave out the payment methods that cannot pay
+        the amount (konbini above Stripe's limit), on every page where a client pays."""
+        values = super()._get_common_page_view_values(
+            invoices_data, access_token=access_token, **kwargs
+        )
+        if "payment_methods_sudo" in values:
+            values["payment_methods_sudo"] = values[
+                "payment_methods_sudo"
+            ]._client_hub_filter_amount(
+                invoices_data["total_amount"], invoices_data["currency"]
+            )
+        return values
+
     def _client_statement_pay_page_values(self, moves):
         """Return the values of the payment page of the documents (after stock's
         `_overdue_invoices_get_page_view_values`, with credit notes deducted).

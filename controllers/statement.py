@@ -147,6 +147,7 @@ class ClientHubStatementPortal(PortalAccount):
                 "totals": partner._get_client_statement_totals(),
                 "selected_ids": set(selected_ids or []),
                 "statement_error": request.session.pop(ERROR_SESSION_KEY, None),
+                "payment_instructions": partner._client_hub_get_payment_instructions(),
             }
         )
         return request.render("client_hub.portal_my_statement", values)

@@ -9,6 +9,9 @@ from odoo.addons.payment_stripe.controllers.main import StripeController
 
 _logger = logging.getLogger(__name__)
 
+# Funds left in a Stripe Customer's cash balance: what a client sent beyond the amount due.
+CASH_BALANCE_EVENT = "cash_balance.funds_available"
+
 
 class ClientHubStripeController(StripeController):
     @http.route()
@@ -23,6 +26,8 @@ class ClientHubStripeController(StripeController):
             event = request.get_json_data()
         except ValueError:
             raise BadRequest("The body is not JSON.") from None
+        if isinstance(event, dict) and event.get("type") == CASH_BALANCE_EVENT:
+            return self._client_hub_cash_balance_webhook(event)
         stripe_object = (
             event.get("data", {}).get("object")
             if isinstance(event, dict) and isinstance(event.get("data"), dict)
@@ -36,6 +41,50 @@ class ClientHubStripeController(StripeController):
         ):
             raise BadRequest("The body is not a Stripe event.")
         return super().stripe_webhook()
+
+    def _client_hub_cash_balance_webhook(self, event):
+        """Book the cash balance of a client's Stripe Customer as the client's credit.
+
+        The event names no transaction: the client is found by its Stripe Customer, and the
+        event is authenticated with the secret of the provider that client paid through.
+
+        :raise Forbidden: If the event cannot be authenticated.
+        """
+        cash_balance = (event.get("data") or {}).get("object")
+        customer = isinstance(cash_balance, dict) and cash_balance.get("customer")
+        if (
+            not isinstance(customer, str)
+            or not customer
+            or not isinstance(event.get("id"), str)
+        ):
+            raise BadRequest("The body is not a Stripe event.")
+        # sudo: the webhook is public; what it reads is checked against the signature below.
+        partner_sudo = (
+            request.env["res.partner"]
+            .sudo()
+            .search([("client_hub_stripe_customer_id", "=", customer)], limit=1)
+        )
+        tx_sudo = (
+            request.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", partner_sudo.id),
+                    ("provider_code", "=", "stripe"),
+                ],
+                order="id desc",
+                limit=1,
+            )
+            if partner_sudo
+            else request.env["payment.transaction"]
+        )
+        if not tx_sudo:
+            return request.make_json_response("")
+        self._verify_signature(tx_sudo)
+        partner_sudo._client_hub_book_stripe_credit(
+            tx_sudo.provider_id, event["id"], cash_balance
+        )
+        return request.make_json_response("")
 
     def _verify_signature(self, tx_sudo):
         """Override of `payment_stripe` to refuse every event that is not provably from Stripe.

@@ -40,6 +40,14 @@ from . import client_hub_figures_bucket
 from . import client_hub_figures_bucket_read
 from . import payment_provider
 from . import payment_transaction
+from . import payment_transaction_jp
+from . import payment_transaction_jp_funding
+from . import payment_method
+from . import client_hub_stripe_event
+from . import client_hub_bank_transfer_account
+from . import res_partner_jp_payment
+from . import res_company_jp_payment
+from . import res_config_settings_jp_payment
 from . import sale_order
 from . import sale_order_mail_template
 from . import mail_template

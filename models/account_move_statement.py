@@ -287,6 +287,7 @@ class AccountMove(models.Model):
                 [provider_id],
                 partner.id,
                 currency_id=currency.id,
+                amount=amount,
             )
         )
         if not payment_method_id or payment_method_id not in methods_sudo.ids:

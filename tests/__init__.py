@@ -33,3 +33,4 @@ from . import test_client_language
 from . import test_isolation_matrix
 from . import test_rpc_guards
 from . import test_session_security
+from . import test_jp_payment_methods
