@@ -27,3 +27,4 @@ from . import test_malformed_input
 from . import test_readonly_routes
 from . import test_performance
 from . import test_client_language
+from . import test_jp_bank_account
