@@ -10,8 +10,8 @@ class AccountMove(models.Model):
 
     def _client_hub_jp_bank_transfer(self):
         """Return what the invoice prints under 振込先: a customer invoice of a company in
-        Japan, with a trusted receiving account of the company (the invoice's own, else the
-        one Odoo would pick for it now).
+        Japan, with a trusted receiving account of the company (the invoice's own while it is
+        active and trusted, else the one Odoo would pick for it now).
 
         :return: ``{'bank': res.partner.bank, 'sender_note': str}``, empty when none prints
         :rtype: dict
@@ -21,9 +21,13 @@ class AccountMove(models.Model):
             self._client_hub_is_qualified_invoice() and self.move_type == "out_invoice"
         ):
             return {}
-        bank = self.partner_bank_id or self._client_hub_receiving_bank_account(
-            self.company_id, self.partner_id, self.currency_id
-        )
+        bank = self.partner_bank_id
+        if not (bank.active and bank.allow_out_payment):
+            # none, archived since, or not trusted (Odoo posts customer invoices only with a
+            # trusted account): the account Odoo picks now
+            bank = self._client_hub_receiving_bank_account(
+                self.company_id, self.partner_id, self.currency_id
+            )
         if not bank.allow_out_payment:
             return {}
         return {

@@ -56,8 +56,7 @@ class JapaneseBankAccountCommon(QualifiedInvoiceCommon):
         for expected, part in (
             ("振込先", "the 振込先 heading"),
             ("三菱UFJ銀行丸の内支店(001)", "the bank, branch and branch code"),
-            ("普通", "the account type"),
-            ("1234567", "the account number"),
+            ("Ordinary(普通)1234567", "the account type and number"),
             ("口座名義", "the holder's label"),
             ("カ)ヒカリコンサルティング", "the holder's name in kana"),
             (
@@ -97,6 +96,20 @@ class TestJapaneseBankAccount(JapaneseBankAccountCommon):
             self.invoice.payment_reference,
             "the qualified invoice",
         )
+
+    def test_invoice_with_an_archived_account_prints_the_current_one(self):
+        """An account archived since the invoice was posted is no longer where to transfer:
+        the company's current account is printed."""
+        former = self._make_bank_account(
+            self.company_jp.partner_id, acc_number="7654321"
+        )
+        self.invoice.partner_bank_id = former
+        former.action_archive()
+        text = compact(self._html("account.account_invoices", self.invoice))
+        self.assertShowsBankTransfer(
+            text, self.invoice.payment_reference, "the qualified invoice"
+        )
+        self.assertNotIn("7654321", text)
 
     def test_untrusted_account_not_printed(self):
         """An account not trusted for payments (`allow_out_payment`, which Odoo requires of
