@@ -36,10 +36,15 @@ if transfer_account:
         "(振込先 on invoices and statements)"
     )
     stripe = env.ref("payment.payment_provider_stripe")  # noqa: F821
-    if stripe.state == "disabled":
+    japanese_methods = stripe.with_context(
+        active_test=False
+    ).payment_method_ids.filtered(
+        lambda method: method.code in ("jp_bank_transfer", "konbini")
+    )
+    if stripe.state == "disabled" and japanese_methods:
         lines.append(
-            "  Stripe:           bank transfer (Japan) and konbini set up, disabled: enter "
-            "the keys as README.md's"
+            f"  Stripe:           {', '.join(japanese_methods.mapped('name'))} set up, "
+            "disabled: enter the keys as README.md's"
         )
         lines.append(
             "                    'Bank transfers (振込) and konbini with Stripe' tells"

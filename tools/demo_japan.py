@@ -230,9 +230,12 @@ def setup_bank_transfers(company):
             "client_hub_branch_code": "001",
             "client_hub_account_type": "ordinary",
             "client_hub_holder_kana": "カ）ヒカリソリューションズ",
-            "allow_out_payment": True,  # trusted: Odoo prints only such accounts on invoices
         },
     )
+    if not account.allow_out_payment:
+        # trusted, as Odoo posts customer invoices only with a trusted account, by the
+        # administrator: Odoo lets no automated flow (this shell's superuser) trust one
+        account.with_user(env.ref("base.user_admin")).allow_out_payment = True
     # the company's receiving account: its bank journal's, first of its accounts; the
     # placeholder account of Odoo's accounting demo data (BANK…) is archived, so that the
     # documents it was put on print this one (`account.move._client_hub_jp_bank_transfer`)
