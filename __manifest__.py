@@ -23,6 +23,9 @@
         "reports/report_invoice.xml",
         # qualified invoices of companies in Japan
         "reports/report_invoice_qualified_invoice.xml",
+        # bank transfers (振込) to the company's account in Japan
+        "reports/report_bank_transfer_jp.xml",
+        "views/res_partner_bank_views.xml",
         "views/res_company_views.xml",
         "reports/report_saleorder.xml",
         "views/res_partner_views.xml",

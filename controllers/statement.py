@@ -148,6 +148,9 @@ class ClientHubStatementPortal(PortalAccount):
                 "selected_ids": set(selected_ids or []),
                 "statement_error": request.session.pop(ERROR_SESSION_KEY, None),
                 "payment_instructions": partner._client_hub_get_payment_instructions(),
+                # sudo: the company's receiving account is what its invoices print for every
+                # client; portal users may not read bank accounts
+                "bank_transfer": partner.sudo()._client_hub_jp_bank_transfer(),
             }
         )
         return request.render("client_hub.portal_my_statement", values)

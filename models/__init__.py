@@ -67,3 +67,6 @@ from . import ir_attachment
 from . import ir_binary
 from . import mail_mail
 from . import ir_http
+from . import res_partner_bank
+from . import account_move_bank_transfer
+from . import res_partner_bank_transfer

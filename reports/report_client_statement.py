@@ -45,8 +45,10 @@ class ReportClientStatement(models.AbstractModel):
         :return: ``{'partner', 'today', 'bucket_labels': [(key, label)],
             'lines': [{'move', 'bucket', 'bucket_label', 'days', 'residual', 'in_question'}],
             'totals': [{'currency', 'total', <bucket key>: float, ...}],
-            'page_url', 'qr_code'}``: the statement page (it asks the client to sign in:
-            paper never carries a sign-in token) and its QR code, as an image data URI
+            'page_url', 'qr_code', 'bank_transfer'}``: the statement page (it asks the client
+            to sign in: paper never carries a sign-in token) and its QR code, as an image data
+            URI; for a company in Japan, the account to transfer to (see
+            `res.partner._client_hub_jp_bank_transfer`)
         :rtype: dict
         """
         client = partner.commercial_partner_id
@@ -86,6 +88,10 @@ class ReportClientStatement(models.AbstractModel):
             "totals": sorted(totals.values(), key=lambda total: total["currency"].name),
             "page_url": client._get_client_statement_page_url(),
             "qr_code": client._get_client_statement_qr_code(),
+            # the company of the letterhead (`web.external_layout`)
+            "bank_transfer": client._client_hub_jp_bank_transfer(
+                client.company_id or self.env.company
+            ),
         }
 
     @api.model

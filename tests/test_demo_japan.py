@@ -115,6 +115,48 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
                 "the amount and tax of a tax rate",
             )
 
+    def test_demo_invoices_and_statement_print_the_account_to_transfer_to(self):
+        """Every open invoice of the demo, those made before the company's account too, and
+        the statement print it as 振込先; Stripe has the two Japanese methods, no keys, and
+        stays disabled."""
+        bank = self.env.ref(f"{DEMO}.bank_account_company")
+        self.assertTrue(bank.allow_out_payment)
+        Report = self.env["ir.actions.report"]
+        for report, records in (
+            ("account.account_invoices", self.invoice),
+            (
+                "account.account_invoices",
+                self.env.ref(f"{DEMO}.invoice_midori_workshop"),
+            ),
+            ("client_hub.action_report_client_statement", self.sakura),
+        ):
+            with self.subTest(report=report, record=records.display_name):
+                text = compact(
+                    re.sub(
+                        r"<[^>]+>",
+                        " ",
+                        Report._render_qweb_html(report, records.ids)[0].decode(),
+                    )
+                )
+                for expected in (
+                    "三菱UFJ銀行丸の内支店(001)",
+                    "1234567",
+                    "カ)ヒカリソリューションズ",
+                    "振込依頼人名",
+                ):
+                    self.assertIn(expected, text)
+        stripe = self.env.ref("payment.payment_provider_stripe")
+        self.assertEqual(stripe.state, "disabled")
+        self.assertFalse(stripe.stripe_secret_key)
+        methods = (
+            self.env["payment.method"]
+            .with_context(active_test=False)
+            .search([("code", "in", ("jp_bank_transfer", "konbini"))])
+        )
+        self.assertLessEqual(
+            methods, stripe.with_context(active_test=False).payment_method_ids
+        )
+
     def test_portal_statement_in_japanese(self):
         user_sudo = self.sakura_contact._get_client_portal_user()
         user_sudo.password = "sakura-demo-password"

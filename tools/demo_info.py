@@ -26,6 +26,29 @@ if qualified:
         f"  Qualified invoice: {qualified.name} of {qualified.company_id.name} "
         f"({qualified.company_id.client_hub_jp_registration_number}), 10 % and 8 %"
     )
+transfer_account = env.ref(  # noqa: F821
+    "__client_hub_demo__.bank_account_company", raise_if_not_found=False
+)
+if transfer_account:
+    lines.append(
+        f"  Bank transfers:   to {transfer_account.bank_id.name} "
+        f"{transfer_account.client_hub_branch_name} {transfer_account.acc_number} "
+        "(振込先 on invoices and statements)"
+    )
+    stripe = env.ref("payment.payment_provider_stripe")  # noqa: F821
+    japanese_methods = stripe.with_context(
+        active_test=False
+    ).payment_method_ids.filtered(
+        lambda method: method.code in ("jp_bank_transfer", "konbini")
+    )
+    if stripe.state == "disabled" and japanese_methods:
+        lines.append(
+            f"  Stripe:           {', '.join(japanese_methods.mapped('name'))} set up, "
+            "disabled: enter the keys as README.md's"
+        )
+        lines.append(
+            "                    'Bank transfers (振込) and konbini with Stripe' tells"
+        )
 lines += [
     "  Look first at:    Clients > Sakura Trading K.K. (dashboard, e-mail templates, tickets),",
     "                    then the client portal link above (statement, pay, ZIP, support).",

@@ -8,8 +8,9 @@
 #       made again in yen, as switching a demo's chart does), its users reading Japanese.
 #   CLIENT_HUB_DEMO_JAPAN_STEP=clients  once client_hub is installed with its demo data: the
 #       company's qualified invoice registration number, Japanese clients reading Japanese, and
-#       their invoices at the standard 10 % and the reduced 8 % rates. Run again, it changes
-#       nothing.
+#       their invoices at the standard 10 % and the reduced 8 % rates, the company's bank account
+#       clients transfer to (振込先), and Stripe with bank transfers (Japan) and konbini, without
+#       keys, disabled. Run again, it changes nothing.
 import os
 import sys
 from datetime import timedelta
@@ -125,6 +126,8 @@ def setup_clients():
         }
     )
 
+    bank = setup_bank_transfers(company)
+
     # Sakura Trading reads Japanese, its formal invoice e-mail too
     sakura = env.ref("client_hub.partner_demo_sakura")
     (sakura | sakura.child_ids).lang = "ja_JP"
@@ -201,8 +204,64 @@ def setup_clients():
     env.cr.commit()
     say(
         f"registration number {company.client_hub_jp_registration_number}; "
-        f"{sakura.name} and {midori.name} read Japanese; invoices at 10 % and 8 %"
+        f"{sakura.name} and {midori.name} read Japanese; invoices at 10 % and 8 %; "
+        f"transfers to {bank.bank_id.name} {bank.client_hub_branch_name} {bank.acc_number}"
     )
+
+
+def setup_bank_transfers(company):
+    """The company's bank account clients transfer to (振込先), the account of its bank
+    journal; Stripe with bank transfers (Japan) and konbini, without keys, disabled: the README
+    tells how to enable it. Return the bank account."""
+    bank = make(
+        "bank_mufg",
+        "res.bank",
+        {"name": "三菱UFJ銀行", "bic": "BOTKJPJT", "country": env.ref("base.jp").id},
+    )
+    account = make(
+        "bank_account_company",
+        "res.partner.bank",
+        {
+            "partner_id": company.partner_id.id,
+            "bank_id": bank.id,
+            "acc_number": "1234567",
+            "acc_holder_name": company.name,
+            "client_hub_branch_name": "丸の内支店",
+            "client_hub_branch_code": "001",
+            "client_hub_account_type": "ordinary",
+            "client_hub_holder_kana": "カ）ヒカリソリューションズ",
+        },
+    )
+    if not account.allow_out_payment:
+        # trusted, as Odoo posts customer invoices only with a trusted account, by the
+        # administrator: Odoo lets no automated flow (this shell's superuser) trust one
+        account.with_user(env.ref("base.user_admin")).allow_out_payment = True
+    # the company's receiving account: its bank journal's, first of its accounts; the
+    # placeholder account of Odoo's accounting demo data (BANK…) is archived, so that the
+    # documents it was put on print this one (`account.move._client_hub_jp_bank_transfer`)
+    account.sequence = 1
+    journal = env["account.journal"].search(
+        [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+    )
+    if journal:
+        journal.bank_account_id = account
+    placeholder = env.ref(f"account.{company.id}_demo_bank_1", raise_if_not_found=False)
+    if placeholder and placeholder != account:
+        placeholder.action_archive()
+    # linked when client_hub's Stripe bank transfer and konbini methods exist
+    stripe = env.ref("payment.payment_provider_stripe", raise_if_not_found=False)
+    methods = (
+        env["payment.method"]
+        .with_context(active_test=False)
+        .search([("code", "in", ("jp_bank_transfer", "konbini"))])
+    )
+    if stripe and methods:
+        stripe.payment_method_ids = [Command.link(method.id) for method in methods]
+        say(
+            f"Stripe: {', '.join(methods.mapped('name'))} linked; no keys, "
+            f"{stripe.state} (README: Bank transfers (振込) and konbini with Stripe)"
+        )
+    return account
 
 
 SAKURA_INVOICE_BODY = """<div style="margin: 0px; padding: 0px;">
