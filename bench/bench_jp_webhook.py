@@ -24,9 +24,8 @@ the request on the client side (localhost). It then reads the invoice's payment 
 SQL. For stock's card, the webhook only marks the transaction done: the invoice is paid by
 the post-processing (`_post_process`: the client's /payment/status page polling, or the
 cron every 10 minutes), timed here in-process right after the webhook. Stripe's payment
-method line gets an outstanding receipts account (Odoo 19's generic chart has none, and
-without one a payment makes no journal entry: the invoice stays unpaid until the bank
-statement is matched).
+method line is given an outstanding receipts account if it has none (without one a payment
+makes no journal entry, and the invoice waits for the bank statement).
 """
 
 import hashlib
@@ -79,9 +78,9 @@ def prepare(dbname):
         )
         for _code, pm in methods:
             pm.active = True
-        # Odoo 19's generic chart sets no outstanding receipts account: a payment then has no
-        # journal entry and the invoice stays unpaid until the bank statement is matched. Set
-        # one on Stripe's payment method line, as an accountant does to see invoices paid.
+        # Without an outstanding receipts account on Stripe's payment method line (one made
+        # before the chart was loaded has none) a payment has no journal entry and the
+        # invoice waits for the bank statement: set one, as an accountant would.
         line = env["account.payment.method.line"].search(
             [("payment_provider_id", "=", provider.id)], limit=1
         )
