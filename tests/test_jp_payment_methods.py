@@ -31,6 +31,8 @@ ZENGIN = {
     "branch_code": "101",
     "branch_name": "東京営業部",
 }
+# What payment_stripe's `_send_api_request` raises when Stripe cannot be reached.
+STRIPE_DOWN = "Stripe: Could not establish the connection to the API."
 STORES = {
     "lawson": {"confirmation_number": "55555", "payment_code": "LW-123456"},
     "familymart": {"confirmation_number": "66666", "payment_code": "FM-654321"},
@@ -116,7 +118,7 @@ class JpPaymentCase(StatementHttpCommon, StripeMockMixin):
         if method == "POST" and endpoint.startswith("payment_intents/"):
             self.api_calls.append((method, endpoint))
             if self.stripe_down:
-                raise ValidationError(self.env._("Could not establish the connection."))
+                raise ValidationError(STRIPE_DOWN)
             intent = self.stripe_intents[endpoint.removeprefix("payment_intents/")]
             intent["amount"] = data["amount"]
             return dict(intent)
