@@ -38,6 +38,7 @@ class ClientHubStripeController(StripeController):
             or not isinstance(event.get("type"), str)
             or not isinstance(stripe_object, dict)
             or not isinstance(stripe_object.get("id"), str)
+            or not isinstance(stripe_object.get("description") or "", str)
         ):
             raise BadRequest("The body is not a Stripe event.")
         return super().stripe_webhook()

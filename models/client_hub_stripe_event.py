@@ -34,6 +34,8 @@ class ClientHubStripeEvent(models.Model):
                 partner.id,
                 self.env.uid,
                 self.env.uid,
-            )
+            ),
+            # a concurrent delivery of the same event fails to serialise and is retried
+            log_exceptions=False,
         )
         return bool(self.env.cr.fetchone())

@@ -44,6 +44,14 @@ class PaymentTransaction(models.Model):
     @api.constrains("amount", "payment_method_id", "currency_id")
     def _check_client_hub_konbini_amount(self):
         for tx in self:
+            if (
+                tx._client_hub_is_jp_stripe()
+                and tx.operation not in ("refund", "validation")
+                and tx.currency_id.compare_amounts(tx.amount, 0) <= 0
+            ):
+                raise ValidationError(
+                    self.env._("The amount to pay must be more than zero.")
+                )
             if tx._client_hub_konbini_over_limit():
                 raise ValidationError(
                     self.env._(
@@ -155,12 +163,17 @@ class PaymentTransaction(models.Model):
         self._client_hub_store_next_action(intent)
         status = intent.get("status")
         bank_transfer = self._client_hub_is_jp_stripe(STRIPE_JP_BANK_TRANSFER)
-        if (
-            bank_transfer
-            and intent.get("currency", "").upper() != self.currency_id.name
+        if str(intent.get("currency") or "").upper() != self.currency_id.name or (
+            # a konbini payment is paid whole: stock checks its amount only when the
+            # transaction is not already in error
+            not bank_transfer
+            and status == "succeeded"
+            and intent.get("amount_received", intent.get("amount"))
+            != self._client_hub_major_to_minor(self.amount)
         ):
             _logger.warning(
-                "Ignored a Stripe intent in another currency: %s.", self.reference
+                "Ignored a Stripe intent in another currency or for another amount: %s.",
+                self.reference,
             )
             return None
         if status in ("requires_action", "processing"):
@@ -171,6 +184,11 @@ class PaymentTransaction(models.Model):
                 self._client_hub_book_funding(self._client_hub_intent_arrived(intent))
                 self._client_hub_accept_transfer_fee()
             return None
+        if bank_transfer and status in (
+            *stripe_const.STATUS_MAPPING["cancel"],
+            *stripe_const.STATUS_MAPPING["error"],
+        ):
+            self._client_hub_release_funding()
         if status == "succeeded" and bank_transfer:
             arrived = self._client_hub_minor_to_major(intent.get("amount_received", 0))
             self._client_hub_book_funding(arrived, final=True)

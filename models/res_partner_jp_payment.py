@@ -4,6 +4,8 @@ from odoo.tools import SQL
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe import const as stripe_const
 
+from ..const import STRIPE_JP_BANK_TRANSFER
+
 
 class ResPartner(models.Model):
     """A client paying by bank transfer through Stripe: its Stripe Customer (which owns its
@@ -61,11 +63,23 @@ class ResPartner(models.Model):
         Event = self.env["client_hub.stripe.event"].sudo()
         if not Event._client_hub_claim(event_id, self):
             return self.env["account.payment"]
+        # Two events of one client (two transfers arriving) on two workers: the second
+        # waits here, then fails to serialise (the row was updated) and is retried by the
+        # HTTP layer, and sees the credit the first booked.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET write_date = write_date WHERE id = %s", self.id
+            ),
+            log_exceptions=False,
+        )
         event = Event.search([("event_id", "=", event_id)])
         payments = self.env["account.payment"]
-        for code, minor in (cash_balance.get("available") or {}).items():
+        available_by_code = cash_balance.get("available")
+        if not isinstance(available_by_code, dict):
+            available_by_code = {}
+        for code, minor in available_by_code.items():
             currency = self.env["res.currency"].search(
-                [("name", "=", code.upper())], limit=1
+                [("name", "=", str(code).upper())], limit=1
             )
             if not currency or not isinstance(minor, int):
                 continue
@@ -76,14 +90,7 @@ class ResPartner(models.Model):
                     currency.name
                 ),
             )
-            booked = sum(
-                Event.search(
-                    [("partner_id", "=", self.id), ("payment_id", "!=", False)]
-                )
-                .mapped("payment_id")
-                .filtered(lambda p, currency=currency: p.currency_id == currency)
-                .mapped("amount")
-            )
+            booked = self._client_hub_stripe_credit_booked(currency)
             amount = currency.round(available - booked)
             if currency.compare_amounts(amount, 0) <= 0:
                 continue
@@ -111,6 +118,69 @@ class ResPartner(models.Model):
             event.payment_id = payment
             payments |= payment
         return payments
+
+    def _client_hub_stripe_credit_payments(self, currency):
+        """Return the payments holding the client's Stripe cash balance in `currency`: the
+        credits booked from cash balance events, and what arrived on bank transfers Stripe
+        then cancelled or failed (Stripe keeps those funds in the cash balance;
+        `payment.transaction._client_hub_release_funding` made them credit).
+
+        :rtype: account.payment
+        """
+        self.ensure_one()
+        Event = self.env["client_hub.stripe.event"].sudo()
+        payments = Event.search(
+            [("partner_id", "=", self.id), ("payment_id", "!=", False)]
+        ).mapped("payment_id")
+        released = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("payment_method_code", "=", STRIPE_JP_BANK_TRANSFER),
+                    ("state", "in", ("cancel", "error")),
+                ]
+            )
+        )
+        for tx in released:
+            payments |= tx._client_hub_booked_payments()
+        return payments.filtered(
+            lambda p: p.currency_id == currency and p.state in ("in_process", "paid")
+        )
+
+    def _client_hub_stripe_credit_lines(self, currency):
+        """Return the receivable lines of the client's Stripe credit still to use."""
+        lines = self._client_hub_stripe_credit_payments(currency).move_id.line_ids
+        return lines.filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+                and line.amount_residual_currency < 0
+            )
+        ).sorted("id")
+
+    def _client_hub_stripe_credit_booked(self, currency):
+        """Return what Odoo holds of the client's Stripe cash balance in `currency`: the
+        Stripe credit, less what Stripe has since applied to new bank transfers.
+
+        :rtype: float
+        """
+        self.ensure_one()
+        held = sum(self._client_hub_stripe_credit_payments(currency).mapped("amount"))
+        applied = sum(
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("currency_id", "=", currency.id),
+                    ("client_hub_credit_applied", "!=", 0),
+                ]
+            )
+            .mapped("client_hub_credit_applied")
+        )
+        return currency.round(held - applied)
 
     def _client_hub_get_payment_instructions(self):
         """Return what the client needs to pay by bank transfer or at a store, and its
