@@ -12,6 +12,7 @@ from . import test_rate_limits
 from . import test_settings
 from . import test_client_templates
 from . import test_template_tools
+from . import test_client_template_check
 from . import test_statement
 from . import test_statement_payable
 from . import test_statement_schedule
