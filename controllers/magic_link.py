@@ -6,6 +6,7 @@ from odoo.http import request
 from odoo.tools import email_normalize
 
 from ..models.client_hub_magic_link import DEFAULT_REDIRECT, sanitize_redirect
+from ..models.res_partner_email_change import mask_email
 from ..models.res_users import MAGIC_LINK_CREDENTIAL, PENDING_SIGN_IN
 
 SECURITY_HEADERS = {
@@ -16,20 +17,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
-
-
-def mask_email(email):
-    """Return ``email`` masked for a page anyone holding a link may see: the first
-    character of the local part, bullets, the whole domain (``s•••@example.com``).
-
-    :param str email: an e-mail address, or None
-    :return: the masked address, '' when there is none
-    :rtype: str
-    """
-    local, at, domain = (email or "").strip().rpartition("@")
-    if not at or not local:
-        return ""
-    return f"{local[0]}•••@{domain}"
 
 
 class ClientHubMagicLinkController(http.Controller):

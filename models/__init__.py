@@ -29,8 +29,6 @@ from . import res_users_email_change
 from . import res_users_language
 from . import res_users_passkey
 from . import res_users_session
-from . import res_users_identitycheck
-from . import auth_passkey_key_create
 from . import account_move
 from . import account_move_dashboard
 from . import account_move_mail_template

@@ -21,10 +21,17 @@ class EmailChangeRefused(UserError):
 
 def mask_email(email):
     """Return ``email`` with all of its local part but the first character hidden
-    (``n•••@example.com``), to tell the old mailbox where a change goes without giving
-    the new address away."""
-    local, _sep, domain = (email_normalize(email) or email or "").partition("@")
-    return f"{local[:1]}•••@{domain}"
+    (``n•••@example.com``): the Continue page names the account a link signs in, and the
+    old mailbox is told where a change goes, without giving the address away.
+
+    :param str email: an e-mail address, or None
+    :return: the masked address, '' when there is none
+    :rtype: str
+    """
+    local, at, domain = (email_normalize(email) or email or "").strip().rpartition("@")
+    if not at or not local:
+        return ""
+    return f"{local[0]}•••@{domain}"
 
 
 class ResPartner(models.Model):

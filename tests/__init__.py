@@ -35,4 +35,5 @@ from . import test_isolation_matrix
 from . import test_rpc_guards
 from . import test_session_security
 from . import test_jp_payment_methods
+from . import test_jp_payment_everywhere
 from . import test_jp_bank_account

@@ -76,6 +76,7 @@ MATRIX = {
     "/my/passkey/dismiss":                         (A,      SELF,      SELF,   SELF,     LOGIN,  LOGIN,   LOGIN,   LOGIN),  # noqa: E501
     "/client/magic/<string:token>":                (AS_A,   NO_LINK,   NO_LINK, NO_LINK, NO_LINK, NO_LINK, NO_LINK, NO_LINK),  # noqa: E501
     "/client/login":                               (SENT,   SENT,      SENT,   SENT,     SENT,   SENT,    SENT,    SENT),  # noqa: E501
+    "/client/email/confirm/<string:token>":        (A,      DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
     "/payment/stripe/webhook":                     (DENIED, DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
 }
 # Stock routes that serve the module's documents to clients (not discovered: the module
@@ -286,7 +287,8 @@ class TestIsolationMatrix(
                                                 (SELECT count(*) FROM res_users_apikeys k
                                                   WHERE k.user_id = u.id)) ORDER BY u.id)
                  FROM res_users u WHERE u.partner_id IN %(partners)s AND u.id != %(me)s),
-              (SELECT json_agg(json_build_array(id, email, lang) ORDER BY id)
+              (SELECT json_agg(json_build_array(id, email, lang, client_hub_pending_email)
+                               ORDER BY id)
                  FROM res_partner WHERE id IN %(partners)s)
             """,
             {
@@ -362,6 +364,19 @@ class TestIsolationMatrix(
             if caller in DEAD_LINKS:
                 return {"token": self._dead_link_token(caller)}
             return {"token": secrets.token_urlsafe(32)}  # forged, a real one's shape
+        if route == "/client/email/confirm/<string:token>":
+            # Alice holds the link of her own pending change; the dead-link callers one
+            # that a newer request replaced; the others a forged one
+            alice = self.portal_a.partner_id
+            alice._client_hub_request_email_change("alice.new@alpha.example.com")
+            token = alice._client_hub_get_email_change_token()
+            if caller in DEAD_LINKS:
+                alice.client_hub_pending_email_date -= timedelta(seconds=1)
+                alice._client_hub_request_email_change("alice.newer@alpha.example.com")
+            elif caller != "client":
+                token = secrets.token_urlsafe(48)
+            self.env.flush_all()
+            return {"token": token, "marker": "alice.new"}
         return {}
 
     def _requests(self, route, caller, prepared):
@@ -423,21 +438,8 @@ class TestIsolationMatrix(
             return [(self._post("/my/language", form), {})]
         if route in ("/my/passkey/add", "/my/passkey/dismiss"):
             return [(self._post(route, [("redirect", "/my")]), {})]
-        if route == "/client/magic/<string:token>":
-            token = prepared["token"]
-            return [
-                (self._get(f"/client/magic/{token}"), {"link_page": True}),
-                (self._post(f"/client/magic/{token}"), {"link_post": True}),
-            ]
-        if route == "/client/login":
-            return [
-                (
-                    self._post(
-                        "/client/login", [("email", self.portal_a.partner_id.email)]
-                    ),
-                    {"sign_in_request": True},
-                )
-            ]
+        if route.startswith("/client/"):
+            return self._link_requests(route, prepared)
         if route == "/payment/stripe/webhook":
             event = {
                 "id": "evt_forged",
@@ -480,6 +482,32 @@ class TestIsolationMatrix(
                 },
             )
             return [(response, {"rpc": 1, "posted": ticket})]
+        raise AssertionError(f"no requests written for {route}")
+
+    def _link_requests(self, route, prepared):
+        """The requests of the routes a link or the sign-in form leads to."""
+        if route == "/client/magic/<string:token>":
+            token = prepared["token"]
+            return [
+                (self._get(f"/client/magic/{token}"), {"link_page": True}),
+                (self._post(f"/client/magic/{token}"), {"link_post": True}),
+            ]
+        if route == "/client/email/confirm/<string:token>":
+            path = f"/client/email/confirm/{prepared['token']}"
+            context = {"form": True, "marker": prepared["marker"]}
+            return [
+                (self._get(path), context),
+                (self._post(path), dict(context, email_confirmed=True)),
+            ]
+        if route == "/client/login":
+            return [
+                (
+                    self._post(
+                        "/client/login", [("email", self.portal_a.partner_id.email)]
+                    ),
+                    {"sign_in_request": True},
+                )
+            ]
         raise AssertionError(f"no requests written for {route}")
 
     # ------------------------------------------------------------------
@@ -578,6 +606,12 @@ class TestIsolationMatrix(
             self.assertEqual(response.status_code, 303, where)
             return
         if context.get("webhook"):
+            return
+        if context.get("email_confirmed"):
+            self.assertEqual(response.status_code, 200, where)
+            self.assertEqual(
+                self.portal_a.partner_id.email, "alice.new@alpha.example.com", where
+            )
             return
         self.assertLess(response.status_code, 400, where)
         if response.status_code == 200 and "/my/" in where and "language" not in where:

@@ -116,7 +116,7 @@ class JpPaymentCase(StatementHttpCommon, StripeMockMixin):
         if method == "POST" and endpoint.startswith("payment_intents/"):
             self.api_calls.append((method, endpoint))
             if self.stripe_down:
-                raise ValidationError("Could not establish the connection.")
+                raise ValidationError(self.env._("Could not establish the connection."))
             intent = self.stripe_intents[endpoint.removeprefix("payment_intents/")]
             intent["amount"] = data["amount"]
             return dict(intent)

@@ -1,6 +1,6 @@
 from odoo import models
 
-from .res_users_passkey import passkey_grant
+from ..models.res_users_passkey import passkey_grant
 
 
 class AuthPasskeyKeyCreate(models.TransientModel):
