@@ -37,3 +37,4 @@ from . import test_session_security
 from . import test_jp_payment_methods
 from . import test_jp_payment_everywhere
 from . import test_jp_bank_account
+from . import test_statement_double_pay
