@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.payment.controllers.post_processing import PaymentPostProcessing
 
 from .statement import ClientHubStatementPortal, parse_record_id, parse_record_ids
 
@@ -110,6 +111,10 @@ class ClientHubStatementPayment(ClientHubStatementPortal, PaymentPortal):
         which the amount shown must still equal), the payment option, the reference and
         the landing route; the posted ``payment_reference`` is not used.
 
+        Pay posted again for the same documents, amount and payment option (a double
+        click, a retry) answers with the processing values of the transaction already
+        started, which the client carries on with: one transaction per payment.
+
         :param str selection: The document ids, joined with dashes.
         :raise ValidationError: If the selection cannot be paid.
         """
@@ -127,6 +132,10 @@ class ClientHubStatementPayment(ClientHubStatementPortal, PaymentPortal):
             )
         except UserError as error:
             raise ValidationError(error.args[0]) from None
+        ongoing_tx_sudo = tx_values.pop("transaction")
+        if ongoing_tx_sudo:
+            PaymentPostProcessing.monitor_transaction(ongoing_tx_sudo)
+            return ongoing_tx_sudo._get_processing_values()
         currency_id = tx_values.pop("currency_id")
         reference = tx_values.pop("reference_prefix")
         kwargs |= tx_values | {"landing_route": STATEMENT_ROUTE, "is_validation": False}

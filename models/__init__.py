@@ -33,6 +33,7 @@ from . import account_move
 from . import account_move_dashboard
 from . import account_move_mail_template
 from . import account_move_statement
+from . import account_move_statement_transaction
 from . import client_hub_figures_client  # before the engine, whose init() fills it
 from . import client_hub_figures_bucket
 from . import client_hub_figures_bucket_read

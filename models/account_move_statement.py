@@ -67,9 +67,11 @@ class AccountMove(models.Model):
                 return key
         return "current"
 
-    def _client_hub_check_payable(self):
+    def _client_hub_check_payable(self, ongoing_tx=None):
         """Check that the documents can be paid together in one online payment.
 
+        :param ongoing_tx: The transaction of these documents being carried on (see
+            `_client_hub_get_ongoing_transaction`), which is not another payment in progress.
         :return: The amount to pay (sum of the balances, credit notes deducted), the currency
             and the company of the payment.
         :rtype: tuple(float, res.currency, res.company)
@@ -100,12 +102,14 @@ class AccountMove(models.Model):
                     "Select invoices of one company at a time."
                 )
             )
+        ongoing_tx = ongoing_tx or self.env["payment.transaction"]
         # sudo: only the states of the payments of documents the caller was given.
         busy = self.filtered(
             lambda move: move.sudo().transaction_ids.filtered(
                 lambda tx: (
                     tx.state in ("pending", "authorized")
                     and tx.provider_code not in ("none", "custom")
+                    and tx not in ongoing_tx
                 )
             )
         )
@@ -176,6 +180,10 @@ class AccountMove(models.Model):
         is their balance, which the amount shown to the client must still equal, and the
         payment option must be one the form offers (stock `_create_transaction` trusts it).
 
+        The documents are locked first (`_client_hub_lock_for_payment`), and the
+        transaction already started for the same payment, if any, is returned to carry on
+        with instead of creating a second one (`_client_hub_get_ongoing_transaction`).
+
         :param partner: The paying partner (the client's contact), as a `res.partner` record.
         :param float|None amount: The amount the page showed, or None if it was not a number.
         :param int|None provider_id: The chosen provider, as a `payment.provider` id.
@@ -183,12 +191,17 @@ class AccountMove(models.Model):
         :param int|None payment_method_id: The payment method (direct and redirect flows).
         :param int|None token_id: The saved payment method (token flow).
         :return: The `amount`, `currency_id`, `reference_prefix`, `provider_id`, `flow`,
-            `payment_method_id` and `token_id` of the transaction.
+            `payment_method_id` and `token_id` of a new transaction, and `transaction`: the
+            ongoing one to carry on with (with elevated rights), or an empty recordset.
         :rtype: dict
         :raise UserError: If the documents cannot be paid together.
         :raise ValidationError: If the payment option or the amount is not the expected one.
         """
-        due, currency, company = self._client_hub_check_payable()
+        self._client_hub_lock_for_payment()
+        ongoing_tx = self._client_hub_get_ongoing_transaction(
+            partner, amount, provider_id, flow, payment_method_id
+        )
+        due, currency, company = self._client_hub_check_payable(ongoing_tx)
         option = self._client_hub_check_payment_option(
             partner,
             company,
@@ -219,7 +232,9 @@ class AccountMove(models.Model):
             **option,
             "amount": due,
             "currency_id": currency.id,
-            "reference_prefix": self._client_hub_get_payment_reference(),
+            "reference_prefix": not ongoing_tx
+            and self._client_hub_get_payment_reference(),
+            "transaction": ongoing_tx,
         }
 
     @api.model

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from ..const import (
@@ -11,6 +11,16 @@ from ..const import (
 )
 
 _logger = logging.getLogger(__name__)
+
+
+def _get_render_error_reason(error):
+    """:return: the short reason of a rendering error, as `mail` words it in its QWeb
+    errors ("ZeroDivisionError: division by zero"): the first error of the chain, without
+    the template dump, the generated code or the traceback `_render_field` wraps it in"""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    reason = error.args[0] if isinstance(error, UserError) else str(error)
+    return f"{type(error).__name__}: {reason}"
 
 
 def _get_kind_domain(kind):
@@ -51,7 +61,11 @@ class MailTemplate(models.Model):
     def _check_can_be_rendered(self, fnames=None, render_options=None):
         """Override of `mail` to check client templates against one of the client's own
         documents (or, when it has none yet, a blank document of the model), so that a
-        template that cannot render is refused when saved even on a fresh database."""
+        template that cannot render is refused when saved even on a fresh database.
+
+        The check renders as the user saving the template, on a record they may read (see
+        `_client_hub_get_sample_record`): the error shown to them says why it failed, in
+        one line, and holds nothing their rights do not let them read."""
         client_templates = self.filtered("client_hub_partner_id")
         result = super(MailTemplate, self - client_templates)._check_can_be_rendered(
             fnames=fnames,
@@ -59,29 +73,25 @@ class MailTemplate(models.Model):
         )
         dynamic_fnames = self._get_dynamic_field_names()
         fnames = dynamic_fnames & set(fnames) if fnames else dynamic_fnames
-        # sudo: the sample document only proves the template renders, nothing of it is shown,
-        # and staff editing e.g. the receipt template may not read payments
-        for template_sudo in client_templates.sudo():
-            record_sudo = template_sudo._client_hub_get_sample_record()
-            for fname in fnames:
+        for template in client_templates:
+            record = template._client_hub_get_sample_record()
+            for fname in sorted(fnames):  # the same field reported first every time
                 try:
                     # _ids, not ids: the sample may be a new record
-                    template_sudo._render_field(
-                        fname, list(record_sudo._ids), options=render_options
+                    template._render_field(
+                        fname, list(record._ids), options=render_options
                     )
                 except Exception as error:  # any rendering error refuses the template
                     raise ValidationError(
                         self.env._(
                             "The %(kind)s e-mail template of %(client)s cannot be rendered, "
                             "please correct its %(field)s.\n\nError: %(error)s",
-                            kind=template_sudo._get_client_hub_kind_label(
-                                template_sudo.client_hub_kind
+                            kind=template._get_client_hub_kind_label(
+                                template.client_hub_kind
                             ),
-                            client=template_sudo.client_hub_partner_id.display_name,
-                            field=template_sudo._fields[fname]._description_string(
-                                self.env
-                            ),
-                            error=error,
+                            client=template.client_hub_partner_id.display_name,
+                            field=template._fields[fname]._description_string(self.env),
+                            error=_get_render_error_reason(error),
                         )
                     ) from error
         return result
@@ -152,23 +162,25 @@ class MailTemplate(models.Model):
         ).get(kind, kind)
 
     def _client_hub_get_sample_record(self):
-        """Record the client template is checked against: the client's latest document of
-        its kind, else anyone's, else a blank one (a fresh database has no document yet).
+        """Record the client template is checked against, with the current user's rights:
+        the client itself for a statement, else the client's latest document of its kind
+        that the user may read, else a blank one (a fresh database, or staff who may not
+        read such documents).
 
         :return: a single record of the template's model (possibly a new record)
         """
         self.ensure_one()
-        if self.model == "res.partner":
-            return self.client_hub_partner_id  # a statement template: the client itself
+        client = self.client_hub_partner_id
         Model = self.env[self.model]
+        if self.model == "res.partner":
+            return client._filtered_access("read") or Model.new({})  # a statement
         kind_values = CLIENT_TEMPLATE_SAMPLE_VALUES.get(self.client_hub_kind, {})
-        domain = _get_kind_domain(self.client_hub_kind)
-        client_domain = Domain("partner_id", "child_of", self.client_hub_partner_id.id)
-        return (
-            Model.search(domain & client_domain, limit=1)
-            or Model.search(domain, limit=1)
-            or Model.new({**kind_values, "partner_id": self.client_hub_partner_id.id})
+        domain = _get_kind_domain(self.client_hub_kind) & Domain(
+            "partner_id", "child_of", client.id
         )
+        return (
+            Model.has_access("read") and Model.search(domain, limit=1)
+        ) or Model.new({**kind_values, "partner_id": client.id})
 
     def _client_hub_renders_for(self, records):
         """Whether the subject and body of this template render for `records`, in their

@@ -5,6 +5,8 @@ import psycopg2
 from odoo import models
 from odoo.tools import SQL
 
+from odoo.addons.payment import utils as payment_utils
+
 _logger = logging.getLogger(__name__)
 
 
@@ -31,6 +33,39 @@ class PaymentTransaction(models.Model):
         tx = super(PaymentTransaction, tx)._process(provider_code, payment_data)
         tx._client_hub_post_process_done()
         return tx
+
+    def _send_api_request(self, method, endpoint, **kwargs):
+        """Override of `payment` to create the Stripe Customer of a transaction once.
+
+        Stock Stripe creates a Customer each time a transaction's processing values are
+        computed, and its PaymentIntent with an idempotency key of the transaction: when a
+        statement payment carries on with its transaction (`_client_hub_can_carry_on`),
+        Stripe answers the same PaymentIntent again only if the request is the same, so the
+        Customer must be the same too."""
+        if self.provider_code == "stripe" and (method, endpoint) == (
+            "POST",
+            "customers",
+        ):
+            kwargs.setdefault(
+                "idempotency_key",
+                payment_utils.generate_idempotency_key(self, scope="customers"),
+            )
+        return super()._send_api_request(method, endpoint, **kwargs)
+
+    def _client_hub_can_carry_on(self):
+        """Tell whether Pay posted again for the same payment may carry on with this
+        transaction instead of creating another: a draft of the payment form's flows,
+        which the client has not completed yet (its processing values are computed again,
+        with the same idempotency keys at the provider). A token payment is charged when
+        created: it is never a draft waiting for the client.
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return self.state == "draft" and self.operation in (
+            "online_direct",
+            "online_redirect",
+        )
 
     def _client_hub_stripe_intent_is_own(self, payment_data):
         """Tell whether the Stripe intent in the payment data belongs to this transaction.

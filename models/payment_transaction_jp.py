@@ -77,6 +77,14 @@ class PaymentTransaction(models.Model):
             and self.currency_id.compare_amounts(self.amount, KONBINI_MAX_AMOUNT) > 0
         )
 
+    def _client_hub_can_carry_on(self):
+        """Override of `client_hub` to carry on with a pending bank transfer or konbini
+        payment: its PaymentIntent was confirmed and the account number or the voucher is
+        kept; showing it again asks nothing of Stripe (see `_stripe_create_intent`)."""
+        if self.state == "pending" and self.operation == "online_direct":
+            return self._client_hub_is_jp_stripe()
+        return super()._client_hub_can_carry_on()
+
     def _get_specific_processing_values(self, processing_values):
         """Override of `payment_stripe` to confirm the PaymentIntent of a bank transfer or
         konbini payment on the server (there is nothing for Stripe.js to collect) and send
@@ -90,7 +98,12 @@ class PaymentTransaction(models.Model):
     def _stripe_create_intent(self):
         """Override of `payment_stripe` to process at once the PaymentIntent of a bank
         transfer or konbini payment: the server confirmed it, and its next action holds the
-        account number or the voucher."""
+        account number or the voucher.
+
+        A pending one carried on with (`_client_hub_can_carry_on`) already has its intent,
+        confirmed: Stripe is not asked again (after a day it would create another)."""
+        if self._client_hub_is_jp_stripe() and self.state == "pending":
+            return None
         intent = super()._stripe_create_intent()
         if intent and self._client_hub_is_jp_stripe():
             self._process(

@@ -12,6 +12,7 @@ from . import test_rate_limits
 from . import test_settings
 from . import test_client_templates
 from . import test_template_tools
+from . import test_client_template_check
 from . import test_statement
 from . import test_statement_payable
 from . import test_statement_schedule
@@ -37,3 +38,4 @@ from . import test_jp_payment_methods
 from . import test_jp_payment_everywhere
 from . import test_jp_payment_money
 from . import test_jp_bank_account
+from . import test_statement_double_pay
