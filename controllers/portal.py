@@ -170,7 +170,8 @@ class ClientHubTicketPortal(CustomerPortal):
         Ticket = request.env["client_hub.ticket"]
         values = values or {}
         # the invoice asked about stays selected, even when older than the invoices listed
-        invoices_sudo = Ticket._get_client_invoices(partner) | (
+        # both read as the user: only documents of their allowed companies are offered
+        invoices = Ticket._get_client_invoices(partner) | (
             Ticket._get_client_invoice(partner, values.get("invoice_id"))
         )
         page_values = self._prepare_portal_layout_values()
@@ -179,7 +180,7 @@ class ClientHubTicketPortal(CustomerPortal):
                 "page_name": "client_ticket_new",
                 "form": values,
                 "error": error,
-                "invoices": invoices_sudo,
+                "invoices": invoices,
                 "orders": Ticket._get_client_orders(partner),
                 "max_size_mb": round(
                     Ticket._get_attachment_max_size() / 1024 / 1024, 1

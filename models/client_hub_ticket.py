@@ -236,23 +236,20 @@ class ClientHubTicket(models.Model):
 
     @api.model
     def _get_client_invoices(self, client):
-        """:return: the invoices ``client`` may relate a ticket to, newest first, elevated (sudo)"""
-        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
-        invoices_sudo = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                self._get_client_invoice_domain(client),
-                order="invoice_date desc, id desc",
-                limit=100,
-            )
+        """:return: the invoices ``client`` may relate a ticket to, newest first, among those
+        the current user may read (record rules and allowed companies, as `account`'s portal
+        lists them)"""
+        return self.env["account.move"].search(
+            self._get_client_invoice_domain(client),
+            order="invoice_date desc, id desc",
+            limit=100,
         )
-        return invoices_sudo
 
     @api.model
     def _get_client_invoice(self, client, invoice_id):
         """:return: the invoice ``invoice_id`` when ``client`` may relate a ticket to it (see
-        `_get_client_invoice_domain`, whatever its age), else an empty recordset; elevated (sudo)
+        `_get_client_invoice_domain`, whatever its age) and the current user may read it (record
+        rules and allowed companies), else an empty recordset
         :param invoice_id: an id, or anything else (then never the client's)
         """
         Move = self.env["account.move"]
@@ -262,12 +259,9 @@ class ClientHubTicket(models.Model):
             or not 0 < invoice_id <= MAX_RECORD_ID
         ):
             return Move
-        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
-        invoice_sudo = Move.sudo().search(
-            [*self._get_client_invoice_domain(client), ("id", "=", invoice_id)],
-            limit=1,
+        return Move.search(
+            [*self._get_client_invoice_domain(client), ("id", "=", invoice_id)], limit=1
         )
-        return invoice_sudo
 
     @api.model
     def _prepare_invoice_question_values(self, client, invoice_id):
@@ -279,28 +273,24 @@ class ClientHubTicket(models.Model):
         :rtype: dict
         :raise UserError: when the invoice is not one the client may ask about
         """
-        invoice_sudo = self._get_client_invoice(client, invoice_id)
-        if not invoice_sudo:
+        invoice = self._get_client_invoice(client, invoice_id)
+        if not invoice:
             raise UserError(self.env._("The selected invoice is not available."))
         return {
-            "name": self.env._("Question about %s", invoice_sudo.name),
-            "invoice_id": invoice_sudo.id,
+            "name": self.env._("Question about %s", invoice.name),
+            "invoice_id": invoice.id,
         }
 
     @api.model
     def _get_client_orders(self, client):
-        """:return: the quotations ``client`` may relate a ticket to, newest first, elevated (sudo)"""
-        # sudo: the domain pins the client's own documents, whatever the portal rules allow.
-        orders_sudo = (
-            self.env["sale.order"]
-            .sudo()
-            .search(
-                self._get_client_order_domain(client),
-                order="date_order desc, id desc",
-                limit=100,
-            )
+        """:return: the quotations ``client`` may relate a ticket to, newest first, among those
+        the current user may read (record rules and allowed companies, as `sale`'s portal lists
+        them)"""
+        return self.env["sale.order"].search(
+            self._get_client_order_domain(client),
+            order="date_order desc, id desc",
+            limit=100,
         )
-        return orders_sudo
 
     @api.model
     def _create_from_portal(self, partner, values, files=()):
@@ -316,13 +306,14 @@ class ClientHubTicket(models.Model):
         subject = (values.get("name") or "").strip()
         if not subject:
             raise UserError(self.env._("Please enter a subject for your ticket."))
-        invoice_sudo = self._get_client_invoice(partner, values.get("invoice_id"))
-        if values.get("invoice_id") and not invoice_sudo:
+        # read as the user: a document of a company they are not allowed in is refused
+        invoice = self._get_client_invoice(partner, values.get("invoice_id"))
+        if values.get("invoice_id") and not invoice:
             raise UserError(self.env._("The selected invoice is not available."))
-        order_sudo = self._get_client_orders(partner).filtered(
+        order = self._get_client_orders(partner).filtered(
             lambda o: o.id == values.get("sale_order_id")
         )
-        if values.get("sale_order_id") and not order_sudo:
+        if values.get("sale_order_id") and not order:
             raise UserError(self.env._("The selected quotation is not available."))
         for filename, content in files:
             self._check_attachment_size(filename, len(content))
@@ -334,8 +325,8 @@ class ClientHubTicket(models.Model):
                 "name": subject[:200],
                 "description": plaintext2html(description) if description else False,
                 "partner_id": partner.id,
-                "invoice_id": invoice_sudo.id,
-                "sale_order_id": order_sudo.id,
+                "invoice_id": invoice.id,
+                "sale_order_id": order.id,
             }
         )
         if files:

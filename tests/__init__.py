@@ -24,6 +24,7 @@ from . import test_ticket
 from . import test_ticket_portal
 from . import test_ticket_attachments
 from . import test_ticket_invoice
+from . import test_ticket_companies
 from . import test_tours
 from . import test_i18n
 from . import test_route_fuzz
