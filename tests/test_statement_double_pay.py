@@ -27,9 +27,10 @@ class IdempotentStripeMixin(StripeMockMixin):
     Customer is created on every POST without a key."""
 
     def _start_stripe_mock(self):
-        super()._start_stripe_mock()
+        result = super()._start_stripe_mock()
         self.stripe_created = []
         self.stripe_replies = {}
+        return result
 
     def _fake_stripe_api(
         self, provider, method, endpoint, data=None, idempotency_key=None, **kwargs
