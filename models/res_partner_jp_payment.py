@@ -143,8 +143,11 @@ class ResPartner(models.Model):
                 ]
             )
         )
-        for tx in released:
-            payments |= tx._client_hub_booked_payments()
+        payments |= (
+            self.env["account.payment"]
+            .sudo()
+            .search([("payment_transaction_id", "in", released.ids)])
+        )
         return payments.filtered(
             lambda p: p.currency_id == currency and p.state in ("in_process", "paid")
         )
