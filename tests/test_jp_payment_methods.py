@@ -532,11 +532,10 @@ class TestJpPaymentMethods(JpPaymentCase):
             )
 
 
-@tagged("post_install", "-at_install")
-class TestJpFundingConcurrency(BaseCase):
-    """The same event on two workers at the same instant, with real cursors: the setup is
-    committed (and removed after), each worker has its own cursor, and a worker that loses
-    the race is retried as the HTTP layer retries it."""
+class JpRealCursorCase(BaseCase):
+    """Real cursors for concurrency tests: yen and the Stripe provider (paying into the
+    company's bank journal) are set up committed, `_prepare(env, provider)` makes the
+    test's records, and `_remove(env)` deletes them before the setup is undone."""
 
     def setUp(self):
         super().setUp()
@@ -548,64 +547,83 @@ class TestJpFundingConcurrency(BaseCase):
             jpy.active = True
             provider = env.ref("payment.payment_provider_stripe")
             self.provider_journal = provider.journal_id
-            journal = env["account.journal"].search(
+            provider.journal_id = env["account.journal"].search(
                 [("type", "=", "bank"), ("company_id", "=", provider.company_id.id)],
                 limit=1,
             )
-            provider.journal_id = journal
-            partner = env["res.partner"].create(
-                {"name": "Concurrent Client", "is_company": True}
-            )
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "currency_id": jpy.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"name": "Consulting", "quantity": 1, "price_unit": 100000}
-                        )
-                    ],
-                }
-            )
-            invoice.action_post()
-            tx = env["payment.transaction"].create(
-                {
-                    "provider_id": provider.id,
-                    "payment_method_id": env.ref(
-                        "client_hub.payment_method_jp_bank_transfer"
-                    ).id,
-                    "amount": 100000,
-                    "currency_id": jpy.id,
-                    "partner_id": partner.id,
-                    "reference": f"CONCURRENT-{partner.id}",
-                    "operation": "online_direct",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                }
-            )
-            tx._set_pending()
-            self.ids = {"partner": partner.id, "invoice": invoice.id, "tx": tx.id}
+            self._prepare(env, provider)
         self.addCleanup(self._cleanup)
+
+    def _prepare(self, env, provider):
+        raise NotImplementedError
+
+    def _remove(self, env):
+        raise NotImplementedError
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            tx = env["payment.transaction"].browse(self.ids["tx"])
-            payments = env["account.payment"].search(
-                [("payment_transaction_id", "=", tx.id)]
-            )
-            payments.move_id.line_ids.remove_move_reconcile()
-            payments.action_draft()
-            payments.move_id.with_context(force_delete=True).unlink()
-            payments.unlink()
-            tx.unlink()
-            invoice = env["account.move"].browse(self.ids["invoice"])
-            invoice.button_draft()
-            invoice.with_context(force_delete=True).unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
+            self._remove(env)
             provider = env.ref("payment.payment_provider_stripe")
             provider.journal_id = self.provider_journal
             env.ref("base.JPY").active = self.jpy_was_active
+
+
+@tagged("post_install", "-at_install")
+class TestJpFundingConcurrency(JpRealCursorCase):
+    """The same event on two workers at the same instant, with real cursors: the setup is
+    committed (and removed after), each worker has its own cursor, and a worker that loses
+    the race is retried as the HTTP layer retries it."""
+
+    def _prepare(self, env, provider):
+        jpy = env.ref("base.JPY")
+        partner = env["res.partner"].create(
+            {"name": "Concurrent Client", "is_company": True}
+        )
+        invoice = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "currency_id": jpy.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Consulting", "quantity": 1, "price_unit": 100000}
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        tx = env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": env.ref(
+                    "client_hub.payment_method_jp_bank_transfer"
+                ).id,
+                "amount": 100000,
+                "currency_id": jpy.id,
+                "partner_id": partner.id,
+                "reference": f"CONCURRENT-{partner.id}",
+                "operation": "online_direct",
+                "invoice_ids": [Command.set(invoice.ids)],
+            }
+        )
+        tx._set_pending()
+        self.ids = {"partner": partner.id, "invoice": invoice.id, "tx": tx.id}
+
+    def _remove(self, env):
+        tx = env["payment.transaction"].browse(self.ids["tx"])
+        payments = env["account.payment"].search(
+            [("payment_transaction_id", "=", tx.id)]
+        )
+        payments.move_id.line_ids.remove_move_reconcile()
+        payments.action_draft()
+        payments.move_id.with_context(force_delete=True).unlink()
+        payments.unlink()
+        tx.unlink()
+        invoice = env["account.move"].browse(self.ids["invoice"])
+        invoice.button_draft()
+        invoice.with_context(force_delete=True).unlink()
+        env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def _deliver(self, barrier, results, arrived):
         tx_id = self.ids["tx"]

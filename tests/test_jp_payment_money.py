@@ -7,13 +7,12 @@ import json
 import threading
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, JsonRpcException, get_db_name, tagged
+from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 from .common import STRIPE_LOGGERS
-from .test_jp_payment_methods import JpPaymentCase
+from .test_jp_payment_methods import JpPaymentCase, JpRealCursorCase
 
 
 def cash_balance_event(event_id, customer, jpy):
@@ -203,46 +202,27 @@ class TestJpPaymentMoney(JpPaymentCase):
 
 
 @tagged("post_install", "-at_install")
-class TestJpCreditConcurrency(BaseCase):
+class TestJpCreditConcurrency(JpRealCursorCase):
     """Two transfers beyond what is due reported at the same instant on two workers, with
     real cursors: the credit is the cash balance Stripe reports last, never the sum."""
 
-    def setUp(self):
-        super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            jpy = env.ref("base.JPY")
-            self.jpy_was_active = jpy.active
-            jpy.active = True
-            provider = env.ref("payment.payment_provider_stripe")
-            self.provider_journal = provider.journal_id
-            provider.journal_id = env["account.journal"].search(
-                [("type", "=", "bank"), ("company_id", "=", provider.company_id.id)],
-                limit=1,
-            )
-            partner = env["res.partner"].create(
-                {"name": "Credit Client", "is_company": True}
-            )
-            partner.client_hub_stripe_customer_id = f"cus_credit_{partner.id}"
-            self.partner_id, self.provider_id = partner.id, provider.id
-        self.addCleanup(self._cleanup)
+    def _prepare(self, env, provider):
+        partner = env["res.partner"].create(
+            {"name": "Credit Client", "is_company": True}
+        )
+        partner.client_hub_stripe_customer_id = f"cus_credit_{partner.id}"
+        self.partner_id, self.provider_id = partner.id, provider.id
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            events = env["client_hub.stripe.event"].search(
-                [("partner_id", "=", self.partner_id)]
-            )
-            payments = events.payment_id
-            events.unlink()
-            payments.action_draft()
-            payments.move_id.with_context(force_delete=True).unlink()
-            payments.unlink()
-            env["res.partner"].browse(self.partner_id).unlink()
-            provider = env.ref("payment.payment_provider_stripe")
-            provider.journal_id = self.provider_journal
-            env.ref("base.JPY").active = self.jpy_was_active
+    def _remove(self, env):
+        events = env["client_hub.stripe.event"].search(
+            [("partner_id", "=", self.partner_id)]
+        )
+        payments = events.payment_id
+        events.unlink()
+        payments.action_draft()
+        payments.move_id.with_context(force_delete=True).unlink()
+        payments.unlink()
+        env["res.partner"].browse(self.partner_id).unlink()
 
     def _deliver(self, barrier, results, event_id, jpy):
         try:
