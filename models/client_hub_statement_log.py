@@ -73,11 +73,17 @@ class ClientHubStatementLog(models.Model):
         "payment.transaction",
         string="Payments",
         compute="_compute_payments",
+        # what was paid online is for accountants: the group that reads payment
+        # transactions (account_payment's access rule), as sale's transaction_ids
+        groups="account.group_account_invoice",
         help="Payments made from the statement page after this statement was sent and "
         "before the next one.",
     )
     amount_paid = fields.Monetary(
-        string="Paid From It", compute="_compute_payments", currency_field="currency_id"
+        string="Paid From It",
+        compute="_compute_payments",
+        currency_field="currency_id",
+        groups="account.group_account_invoice",
     )
 
     _partner_scheduled_date_unique = models.UniqueIndex(
