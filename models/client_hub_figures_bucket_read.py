@@ -173,13 +173,25 @@ class ClientHubFiguresBucket(models.Model):
 
     @api.model
     def _use_buckets(self):
-        """Whether the user's record rules on account.move restrict nothing but the
-        company (the figures are always read for the current company)."""
+        """Whether the user's record rules on account.move allow every invoice of the
+        current company (the buckets add up all of them; the figures are always read for
+        the current company). Decided from what the rules allow, not from their shape:
+        rules that name only the company allow either all of the current company's
+        invoices or none of them, so one invoice of the current company, evaluated
+        against them, tells which. Any other rule takes the live path (a SUM under the
+        user's rules)."""
         rules = self.env["ir.rule"]._compute_domain("account.move", "read")
-        return all(
+        if rules.is_true():
+            return True
+        if not all(
             condition.field_expr == "company_id"
             for condition in rules.iter_conditions()
-        )
+        ):
+            return False
+        # A new, unsaved invoice of the current company: evaluated in memory, never read
+        # from the database, so no access right is involved.
+        probe = self.env["account.move"].new({"company_id": self.env.company.id})
+        return bool(probe.filtered_domain(rules))
 
     @api.model
     def _figure_aggregates(self, cols):
