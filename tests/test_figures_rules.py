@@ -56,7 +56,9 @@ class TestFiguresRules(DashboardCommon):
     def test_stock_multi_company_rule_takes_the_fast_path(self):
         client, Buckets = self._figures_as_accountant()
         self.assertTrue(Buckets._use_buckets())
-        self.assertFigures(client, invoiced=1650.0, paid=0.0, due=1650.0, overdue=1100.0)
+        self.assertFigures(
+            client, invoiced=1650.0, paid=0.0, due=1650.0, overdue=1100.0
+        )
 
     def test_rule_on_the_company_that_allows_nothing_here(self):
         """Only the other company's invoices: shaped like the stock rule, it hides every
@@ -82,7 +84,9 @@ class TestFiguresRules(DashboardCommon):
         client, Buckets = self._figures_as_accountant()
         self.assertTrue(Buckets._use_buckets())
         self.assertEqual(self._expected(client), 1650.0)
-        self.assertFigures(client, invoiced=1650.0, paid=0.0, due=1650.0, overdue=1100.0)
+        self.assertFigures(
+            client, invoiced=1650.0, paid=0.0, due=1650.0, overdue=1100.0
+        )
 
     def test_rule_on_another_field_takes_the_live_path(self):
         self._restrict("[('amount_total', '<', 1000)]")
