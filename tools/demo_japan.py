@@ -7,7 +7,8 @@
 #       accounts and taxes (l10n_jp, installed by loading it, with the accounting demo data
 #       made again in yen, as switching a demo's chart does), its users reading Japanese.
 #   CLIENT_HUB_DEMO_JAPAN_STEP=clients  once client_hub is installed with its demo data: the
-#       company's qualified invoice registration number, Japanese clients reading Japanese, and
+#       company's Tax ID (its qualified invoice registration number, 登録番号), Japanese clients
+#       reading Japanese, and
 #       their invoices at the standard 10 % and the reduced 8 % rates, the company's bank account
 #       clients transfer to (振込先), and Stripe with bank transfers (Japan) and konbini, without
 #       keys, disabled. Run again, it changes nothing.
@@ -120,7 +121,8 @@ def setup_clients():
     tax_8 = ChartTemplate.ref("l10n_jp_tax_sale_exc_8")
     company.write(
         {
-            "client_hub_jp_registration_number": "T1011001098765",
+            # the qualified invoice registration number (登録番号), checked by base_vat
+            "vat": "T1011001098765",
             # a qualified invoice rounds its consumption tax once per tax rate, not per line
             "tax_calculation_rounding_method": "round_globally",
         }
@@ -203,7 +205,7 @@ def setup_clients():
     invoice("invoice_midori_followup", midori, 3, 1, 8, sent=False)
     env.cr.commit()
     say(
-        f"registration number {company.client_hub_jp_registration_number}; "
+        f"registration number (Tax ID) {company.vat}; "
         f"{sakura.name} and {midori.name} read Japanese; invoices at 10 % and 8 %; "
         f"transfers to {bank.bank_id.name} {bank.client_hub_branch_name} {bank.acc_number}"
     )
