@@ -66,6 +66,7 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
         self.assertEqual(self.company.currency_id.name, "JPY")
         self.assertEqual(self.company.chart_template, "jp")
         self.assertEqual(self.company.vat, "T1011001098765", "the registration number")
+        self.assertEqual(self.sakura.name, "株式会社さくら商事")
         for client in (self.sakura, self.sakura_contact, self.midori):
             self.assertEqual(client.lang, "ja_JP", client.name)
         self.assertEqual(
@@ -82,6 +83,8 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
         for expected, what in (
             ("登録番号", "registration number's label"),
             (self.company.vat, "registration number (the Tax ID)"),
+            ("〒100-0005", "client's postal code"),
+            ("東京都千代田区丸の内1-2-3", "client's address, in Japanese order"),
             (compact(self.company.name), "issuer's name"),
             (compact(self.sakura.name), "client's name"),
             (

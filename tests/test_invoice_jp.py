@@ -1,5 +1,5 @@
 """Qualified invoices (適格請求書) of companies in Japan: the invoice PDF prints the issuer's
-registration number (its Tax ID), the amount and the consumption tax per tax rate, and marks the items
+registration number (its Tax ID), the client's address in Japanese order, the amount and the consumption tax per tax rate, and marks the items
 taxed at the reduced rate; other companies' invoices are unchanged. client_hub does not
 depend on `l10n_jp`: the company in Japan gets Odoo's generic chart and taxes of its own."""
 
@@ -41,7 +41,10 @@ class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
                 "name": "株式会社さくら商事",
                 "is_company": True,
                 "country_id": cls.env.ref("base.jp").id,
+                "state_id": cls.env.ref("base.state_jp_jp-13").id,
+                "zip": "100-0005",
                 "city": "千代田区",
+                "street": "丸の内1-2-3",
                 "vat": CLIENT_REGISTRATION_NUMBER,
             }
         )
@@ -201,6 +204,8 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
             ("ひかりコンサルティング株式会社", "the issuer's name"),
             ("RegistrationNumber", "the registration number's label"),
             (REGISTRATION_NUMBER, "the registration number"),
+            ("〒100-0005", "the client's postal code, after 〒"),
+            ("東京都千代田区丸の内1-2-3", "the client's address, in Japanese order"),
             (
                 f"RegistrationNumber:{CLIENT_REGISTRATION_NUMBER}",
                 "the client's registration number, labelled so",
@@ -219,7 +224,7 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
 
 
     def test_pdf_in_japanese(self):
-        """Read in Japanese: 登録番号 and the issuer's Tax ID."""
+        """Read in Japanese: 登録番号 and the issuer's Tax ID, the client's address with 〒."""
         self.env["res.lang"]._activate_lang("ja_JP")
         self.env["ir.module.module"]._load_module_terms(
             ["account", "client_hub"], ["ja_JP"]
@@ -232,6 +237,8 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
         for expected, what in (
             ("登録番号", "the registration number's label"),
             (REGISTRATION_NUMBER, "the registration number"),
+            ("〒100-0005", "the client's postal code, after 〒"),
+            ("東京都千代田区丸の内1-2-3", "the client's address, in Japanese order"),
             ("請求書", "the title, in Japanese"),
         ):
             self.assertIn(expected, text, f"the PDF lacks {what}")
