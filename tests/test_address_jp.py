@@ -42,7 +42,9 @@ class TestJapaneseAddress(JapaneseAddressFixtures, TransactionCase):
         )
         self.env["res.lang"]._activate_lang("ja_JP")
         self.assertEqual(
-            self.sakura.with_context(lang="ja_JP")._display_address(without_company=True),
+            self.sakura.with_context(lang="ja_JP")._display_address(
+                without_company=True
+            ),
             "〒100-0005\n東京都千代田区丸の内1-2-3\n丸の内ビル5階\n"
             + self.env.ref("base.jp").with_context(lang="ja_JP").name,
         )

@@ -1,9 +1,11 @@
 """Qualified invoices (適格請求書) of companies in Japan: the invoice PDF prints the issuer's
-registration number (its Tax ID), the client's address in Japanese order, the amount and the consumption tax per tax rate, and marks the items
-taxed at the reduced rate; other companies' invoices are unchanged. client_hub does not
-depend on `l10n_jp`: the company in Japan gets Odoo's generic chart and taxes of its own."""
+registration number (its Tax ID), the client's address in Japanese order, the amount and the
+consumption tax per tax rate, and marks the items taxed at the reduced rate; other companies'
+invoices are unchanged. client_hub does not depend on `l10n_jp`: the company in Japan gets
+Odoo's generic chart and taxes of its own."""
 
 import os
+import re
 
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
@@ -136,6 +138,36 @@ class TestQualifiedInvoice(QualifiedInvoiceCommon):
             .decode()
         )
 
+    def test_client_in_japan_labelled_registration_number(self):
+        """A client in Japan's Tax ID reads Registration Number on the invoice, the quotation
+        and the statement; a client elsewhere keeps its country's label."""
+        self.assertEqual(self.client_jp.vat_label, "Registration Number")
+        self.assertEqual(
+            self.env["res.partner"]
+            .create({"name": "Atomium", "country_id": self.env.ref("base.be").id})
+            .vat_label,
+            "VAT",
+        )
+        self.env.user.group_ids |= self.env.ref("sales_team.group_sale_salesman")
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.client_jp.id,
+                "order_line": [Command.create({"product_id": self.product_a.id})],
+            }
+        )
+        Report = self.env["ir.actions.report"]
+        for report, records in (
+            ("account.account_invoices", self.invoice),
+            ("sale.action_report_saleorder", order),
+            ("client_hub.action_report_client_statement", self.client_jp),
+        ):
+            with self.subTest(report):
+                html = Report._render_qweb_html(report, records.ids)[0].decode()
+                self.assertIn(
+                    f"RegistrationNumber:<span>{CLIENT_REGISTRATION_NUMBER}</span>",
+                    re.sub(r"\s+", "", html),
+                )
+
     def test_rates_stated_by_tax_groups(self):
         """Tax groups of one rate each, named after it (as l10n_jp's): stock's totals per
         group are the totals per rate, no table is added; the registration number and the
@@ -221,7 +253,6 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
         ):
             self.assertIn(expected, text, f"the PDF lacks {what}")
         self.assertNotIn("Consulting※", text, "a 10 % item is not marked")
-
 
     def test_pdf_in_japanese(self):
         """Read in Japanese: 登録番号 and the issuer's Tax ID, the client's address with 〒."""
