@@ -1,6 +1,6 @@
 {
     "name": "Client Hub",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Sales/CRM",
     "summary": "Client 360° dashboard, per-client e-mail templates, magic-link portal "
     "with statement, card payment of any selection, ZIP download and support tickets",
@@ -26,7 +26,6 @@
         # bank transfers (振込) to the company's account in Japan
         "reports/report_bank_transfer_jp.xml",
         "views/res_partner_bank_views.xml",
-        "views/res_company_views.xml",
         "reports/report_saleorder.xml",
         "views/res_partner_views.xml",
         # dashboard

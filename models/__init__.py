@@ -55,7 +55,7 @@ from . import client_hub_invoice_pdf_job
 from . import account_move_invoice_pdf
 from . import account_move_send_invoice_pdf
 from . import account_move_qualified_invoice
-from . import res_company_qualified_invoice
+from . import res_partner_address_jp
 from . import sale_order_template
 from . import client_hub_ticket_stage
 from . import client_hub_ticket

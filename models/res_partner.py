@@ -32,15 +32,20 @@ class ResPartner(models.Model):
                 partner.client_billing_email = partner.email
 
     @api.depends("country_id", "commercial_partner_id.country_id")
-    @api.depends_context("company")
+    @api.depends_context("company", "lang")
     def _compute_vat_label(self):
         """Override of `base`: label the tax ID after the client's own country (VAT, TIN,
-        GSTIN...), falling back on the company's country, as stock does."""
+        GSTIN...), falling back on the company's country, as stock does. Base gives Japan no
+        label: a client in Japan's Tax ID is its qualified invoice issuer's registration
+        number (登録番号, "T" + 13 digits, checked by `base_vat`), labelled so."""
         company_label = self.env.company.country_id.vat_label
         for partner in self:
             country = partner.commercial_partner_id.country_id or partner.country_id
             partner.vat_label = (
-                country.vat_label or company_label or self.env._("Tax ID")
+                country.vat_label
+                or (country.code == "JP" and self.env._("Registration Number"))
+                or company_label
+                or self.env._("Tax ID")
             )
 
     def write(self, vals):

@@ -18,6 +18,8 @@ from . import test_statement_payable
 from . import test_statement_schedule
 from . import test_invoice_pdf
 from . import test_invoice_jp
+from . import test_address_jp
+from . import test_migration_registration_number
 from . import test_stripe_webhook
 from . import test_payment_providers
 from . import test_ticket

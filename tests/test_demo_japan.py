@@ -65,7 +65,8 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
         self.assertEqual(self.company.country_code, "JP")
         self.assertEqual(self.company.currency_id.name, "JPY")
         self.assertEqual(self.company.chart_template, "jp")
-        self.assertTrue(self.company.client_hub_jp_registration_number)
+        self.assertEqual(self.company.vat, "T1011001098765", "the registration number")
+        self.assertEqual(self.sakura.name, "株式会社さくら商事")
         for client in (self.sakura, self.sakura_contact, self.midori):
             self.assertEqual(client.lang, "ja_JP", client.name)
         self.assertEqual(
@@ -80,7 +81,10 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
         )
         text = pdf_text(content)
         for expected, what in (
-            (self.company.client_hub_jp_registration_number, "registration number"),
+            ("登録番号", "registration number's label"),
+            (self.company.vat, "registration number (the Tax ID)"),
+            ("〒100-0005", "client's postal code"),
+            ("東京都千代田区丸の内1-2-3", "client's address, in Japanese order"),
             (compact(self.company.name), "issuer's name"),
             (compact(self.sakura.name), "client's name"),
             (

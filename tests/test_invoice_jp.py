@@ -1,9 +1,11 @@
 """Qualified invoices (適格請求書) of companies in Japan: the invoice PDF prints the issuer's
-registration number, the amount and the consumption tax per tax rate, and marks the items
-taxed at the reduced rate; other companies' invoices are unchanged. client_hub does not
-depend on `l10n_jp`: the company in Japan gets Odoo's generic chart and taxes of its own."""
+registration number (its Tax ID), the client's address in Japanese order, the amount and the
+consumption tax per tax rate, and marks the items taxed at the reduced rate; other companies'
+invoices are unchanged. client_hub does not depend on `l10n_jp`: the company in Japan gets
+Odoo's generic chart and taxes of its own."""
 
 import os
+import re
 
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
@@ -13,7 +15,8 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from .test_invoice_pdf import PdfRenderingMixin, pdf_text
 
-REGISTRATION_NUMBER = "T2011001234567"  # check digit 2 (法人番号 rule)
+REGISTRATION_NUMBER = "T1011001098765"  # the demo's; check digit 1 (法人番号 rule)
+CLIENT_REGISTRATION_NUMBER = "T7000012050002"
 
 
 class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
@@ -31,7 +34,7 @@ class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
         cls.company_jp.write(
             {
                 "name": "ひかりコンサルティング株式会社",
-                "client_hub_jp_registration_number": REGISTRATION_NUMBER,
+                "vat": REGISTRATION_NUMBER,
             }
         )
         cls.tax_10, cls.tax_8 = cls._make_taxes(cls.company_jp)
@@ -40,7 +43,11 @@ class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
                 "name": "株式会社さくら商事",
                 "is_company": True,
                 "country_id": cls.env.ref("base.jp").id,
+                "state_id": cls.env.ref("base.state_jp_jp-13").id,
+                "zip": "100-0005",
                 "city": "千代田区",
+                "street": "丸の内1-2-3",
+                "vat": CLIENT_REGISTRATION_NUMBER,
             }
         )
         cls.invoice = cls._make_jp_invoice(cls.client_jp, cls.tax_10, cls.tax_8)
@@ -131,6 +138,36 @@ class TestQualifiedInvoice(QualifiedInvoiceCommon):
             .decode()
         )
 
+    def test_client_in_japan_labelled_registration_number(self):
+        """A client in Japan's Tax ID reads Registration Number on the invoice, the quotation
+        and the statement; a client elsewhere keeps its country's label."""
+        self.assertEqual(self.client_jp.vat_label, "Registration Number")
+        self.assertEqual(
+            self.env["res.partner"]
+            .create({"name": "Atomium", "country_id": self.env.ref("base.be").id})
+            .vat_label,
+            "VAT",
+        )
+        self.env.user.group_ids |= self.env.ref("sales_team.group_sale_salesman")
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.client_jp.id,
+                "order_line": [Command.create({"product_id": self.product_a.id})],
+            }
+        )
+        Report = self.env["ir.actions.report"]
+        for report, records in (
+            ("account.account_invoices", self.invoice),
+            ("sale.action_report_saleorder", order),
+            ("client_hub.action_report_client_statement", self.client_jp),
+        ):
+            with self.subTest(report):
+                html = Report._render_qweb_html(report, records.ids)[0].decode()
+                self.assertIn(
+                    f"RegistrationNumber:<span>{CLIENT_REGISTRATION_NUMBER}</span>",
+                    re.sub(r"\s+", "", html),
+                )
+
     def test_rates_stated_by_tax_groups(self):
         """Tax groups of one rate each, named after it (as l10n_jp's): stock's totals per
         group are the totals per rate, no table is added; the registration number and the
@@ -157,8 +194,8 @@ class TestQualifiedInvoice(QualifiedInvoiceCommon):
         self.assertIn("client_hub_jp_tax_rates", self._html(invoice))
 
     def test_only_companies_in_japan(self):
-        """The same invoice of a company elsewhere prints as before, registration number
-        entered or not."""
+        """The same invoice of a company elsewhere prints as before, its Tax ID not as a
+        registration number."""
         jp_html = self._html(self.invoice)
         for marker in ("client_hub_jp_registration_number", "client_hub_jp_tax_rates"):
             self.assertIn(marker, jp_html)
@@ -168,7 +205,7 @@ class TestQualifiedInvoice(QualifiedInvoiceCommon):
             country_id=self.env.ref("base.be").id,
             currency_id=self.env.ref("base.EUR").id,
         )["company"]
-        other.client_hub_jp_registration_number = REGISTRATION_NUMBER
+        other.vat = "BE0477472701"
         self.env.user.company_ids |= other
         invoice = self._make_jp_invoice(
             self.env["res.partner"].create({"name": "Client Elsewhere"}),
@@ -178,7 +215,6 @@ class TestQualifiedInvoice(QualifiedInvoiceCommon):
         html = self._html(invoice)
         for marker in (
             "client_hub_jp",
-            REGISTRATION_NUMBER,
             "Registration Number",
             "Consumption Tax",
             "※",
@@ -200,6 +236,12 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
             ("ひかりコンサルティング株式会社", "the issuer's name"),
             ("RegistrationNumber", "the registration number's label"),
             (REGISTRATION_NUMBER, "the registration number"),
+            ("〒100-0005", "the client's postal code, after 〒"),
+            ("東京都千代田区丸の内1-2-3", "the client's address, in Japanese order"),
+            (
+                f"RegistrationNumber:{CLIENT_REGISTRATION_NUMBER}",
+                "the client's registration number, labelled so",
+            ),
             ("03/31/2026", "the date"),
             ("株式会社さくら商事", "the client's name"),
             ("Bentolunch(takeaway)※", "the ※ of the reduced-rate item"),
@@ -212,34 +254,52 @@ class TestQualifiedInvoicePdf(PdfRenderingMixin, QualifiedInvoiceCommon, HttpCas
             self.assertIn(expected, text, f"the PDF lacks {what}")
         self.assertNotIn("Consulting※", text, "a 10 % item is not marked")
 
+    def test_pdf_in_japanese(self):
+        """Read in Japanese: 登録番号 and the issuer's Tax ID, the client's address with 〒."""
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["account", "client_hub"], ["ja_JP"]
+        )
+        self.client_jp.lang = "ja_JP"
+        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "account.account_invoices", self.invoice.ids
+        )
+        text = pdf_text(content)
+        for expected, what in (
+            ("登録番号", "the registration number's label"),
+            (REGISTRATION_NUMBER, "the registration number"),
+            ("〒100-0005", "the client's postal code, after 〒"),
+            ("東京都千代田区丸の内1-2-3", "the client's address, in Japanese order"),
+            ("請求書", "the title, in Japanese"),
+        ):
+            self.assertIn(expected, text, f"the PDF lacks {what}")
+
 
 @tagged("post_install", "-at_install")
 class TestRegistrationNumber(TransactionCase):
-    def test_valid_numbers(self):
-        company = self.env.company
-        for number in ("T7000012050002", REGISTRATION_NUMBER, False):
-            company.client_hub_jp_registration_number = number
-            self.assertEqual(company.client_hub_jp_registration_number, number)
+    """The registration number is the company's Tax ID, which `base_vat` checks for a
+    company in Japan with python-stdnum's `jp.cn`: "T" and 13 digits, the first checking the
+    other twelve."""
 
-    def test_wrong_numbers_refused_with_a_clear_message(self):
-        company = self.env.company
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Registration Check K.K.", "country_id": cls.env.ref("base.jp").id}
+        )
+
+    def test_valid_numbers(self):
+        for number in ("T7000012050002", REGISTRATION_NUMBER, False):
+            self.company.vat = number
+            self.assertEqual(self.company.vat, number)
+            self.assertEqual(self.company.partner_id.vat, number)
+
+    def test_wrong_numbers_refused(self):
         for number, why in (
-            ("7000012050002", "no T"),
-            ("t7000012050002", "lower-case t"),
             ("T700001205000", "12 digits"),
             ("T70000120500021", "14 digits"),
             ("T7000012O50002", "a letter among the digits"),
-            ("T 7000012050002", "a space"),
             ("T7000012050003", "a wrong check digit"),
-            ("T0000012050002", "check digit 0"),
         ):
-            with (
-                self.subTest(why),
-                self.assertRaisesRegex(
-                    ValidationError,
-                    rf"“{number}” is not a qualified invoice registration number\. "
-                    r"It is the letter “T” followed by 13 digits",
-                ),
-            ):
-                company.client_hub_jp_registration_number = number
-                company.flush_recordset()
+            with self.subTest(why), self.assertRaises(ValidationError):
+                self.company.vat = number

@@ -24,7 +24,7 @@ qualified = env.ref(  # noqa: F821
 if qualified:
     lines.append(
         f"  Qualified invoice: {qualified.name} of {qualified.company_id.name} "
-        f"({qualified.company_id.client_hub_jp_registration_number}), 10 % and 8 %"
+        f"({qualified.company_id.vat}), 10 % and 8 %"
     )
 transfer_account = env.ref(  # noqa: F821
     "__client_hub_demo__.bank_account_company", raise_if_not_found=False
@@ -50,7 +50,8 @@ if transfer_account:
             "                    'Bank transfers (振込) and konbini with Stripe' tells"
         )
 lines += [
-    "  Look first at:    Clients > Sakura Trading K.K. (dashboard, e-mail templates, tickets),",
+    f"  Look first at:    Clients > {client.name if client else 'Sakura Trading K.K.'} "
+    "(dashboard, e-mail templates, tickets),",
     "                    then the client portal link above (statement, pay, ZIP, support).",
     "",
 ]

@@ -7,10 +7,11 @@
 #       accounts and taxes (l10n_jp, installed by loading it, with the accounting demo data
 #       made again in yen, as switching a demo's chart does), its users reading Japanese.
 #   CLIENT_HUB_DEMO_JAPAN_STEP=clients  once client_hub is installed with its demo data: the
-#       company's qualified invoice registration number, Japanese clients reading Japanese, and
-#       their invoices at the standard 10 % and the reduced 8 % rates, the company's bank account
-#       clients transfer to (振込先), and Stripe with bank transfers (Japan) and konbini, without
-#       keys, disabled. Run again, it changes nothing.
+#       company's Tax ID (its qualified invoice registration number, 登録番号), Japanese clients
+#       reading Japanese at Japanese addresses, and their invoices at the standard 10 % and the
+#       reduced 8 % rates, the company's bank account clients transfer to (振込先), and Stripe
+#       with bank transfers (Japan) and konbini, without keys, disabled. Run again, it changes
+#       nothing.
 import os
 import sys
 from datetime import timedelta
@@ -120,7 +121,8 @@ def setup_clients():
     tax_8 = ChartTemplate.ref("l10n_jp_tax_sale_exc_8")
     company.write(
         {
-            "client_hub_jp_registration_number": "T1011001098765",
+            # the qualified invoice registration number (登録番号), checked by base_vat
+            "vat": "T1011001098765",
             # a qualified invoice rounds its consumption tax once per tax rate, not per line
             "tax_calculation_rounding_method": "round_globally",
         }
@@ -128,8 +130,19 @@ def setup_clients():
 
     bank = setup_bank_transfers(company)
 
-    # Sakura Trading reads Japanese, its formal invoice e-mail too
+    # Sakura Trading, in Japan, named and addressed in Japanese, reads Japanese, its formal
+    # invoice e-mail too
     sakura = env.ref("client_hub.partner_demo_sakura")
+    sakura.write(
+        {
+            "name": "株式会社さくら商事",
+            "zip": "100-0005",
+            "state_id": env.ref("base.state_jp_jp-13").id,
+            "city": "千代田区",
+            "street": "丸の内1-2-3",
+        }
+    )
+    env.ref("client_hub.partner_demo_sakura_contact").name = "田中 遥"
     (sakura | sakura.child_ids).lang = "ja_JP"
     sakura.with_context(lang="ja_JP").write(
         {
@@ -203,7 +216,7 @@ def setup_clients():
     invoice("invoice_midori_followup", midori, 3, 1, 8, sent=False)
     env.cr.commit()
     say(
-        f"registration number {company.client_hub_jp_registration_number}; "
+        f"registration number (Tax ID) {company.vat}; "
         f"{sakura.name} and {midori.name} read Japanese; invoices at 10 % and 8 %; "
         f"transfers to {bank.bank_id.name} {bank.client_hub_branch_name} {bank.acc_number}"
     )
@@ -266,7 +279,7 @@ def setup_bank_transfers(company):
 
 SAKURA_INVOICE_BODY = """<div style="margin: 0px; padding: 0px;">
 <p style="margin: 0px; padding: 0px; font-size: 13px;">
-    <t t-out="object.commercial_partner_id.name or ''">Sakura Trading K.K.</t> 経理部 御中
+    <t t-out="object.commercial_partner_id.name or ''">株式会社さくら商事</t> 経理部 御中
     <br/><br/>
     <t t-out="object.partner_id.name or ''">田中 遥</t> 様
     <br/><br/>
