@@ -128,6 +128,21 @@ class ResPartner(models.Model):
             ),
         }
 
+    def _get_client_statement_jp_email_summary(self):
+        """Return the figures of the monthly invoice as the statement e-mail shows them, in
+        the e-mail's language (the environment's), or an empty string when the statement is
+        not a monthly invoice (see `_get_client_statement_jp_summary`).
+
+        :rtype: markupsafe.Markup|str
+        """
+        self.ensure_one()
+        summary = self._get_client_statement_jp_summary()
+        if not summary:
+            return ""
+        return self.env["ir.qweb"]._render(
+            "client_hub.statement_jp_email_summary", {"jp_summary": summary}
+        )
+
     def _get_client_statement_jp_domain(self, company, date_from=None, date_to=None):
         """Domain of the client's statement documents issued by ``company``, dated in the
         period when one is given.
@@ -156,18 +171,19 @@ class ResPartner(models.Model):
         self.ensure_one()
         domain = self._get_client_statement_jp_domain(company)
         period_domain = self._get_client_statement_jp_domain(company, date_from, date_to)
-        due = self._client_hub_jp_signed_sums(
+        (due,) = self._client_hub_jp_signed_sums(
             [
                 *self._get_client_statement_domain(open_only=True),
                 ("company_id", "=", company.id),
             ],
             "amount_residual",
         )
-        later = self._client_hub_jp_signed_sums(
+        (later,) = self._client_hub_jp_signed_sums(
             [*domain, ("invoice_date", ">", date_to)], "amount_total"
         )
-        period_total = self._client_hub_jp_signed_sums(period_domain, "amount_total")
-        period_tax = self._client_hub_jp_signed_sums(period_domain, "amount_tax")
+        period_total, period_tax = self._client_hub_jp_signed_sums(
+            period_domain, "amount_total", "amount_tax"
+        )
         documents = self.env["account.move"]._search(domain)
         received = self._client_hub_jp_received(
             documents, date_from - timedelta(days=1), date_to
@@ -210,18 +226,22 @@ class ResPartner(models.Model):
         return totals
 
     @api.model
-    def _client_hub_jp_signed_sums(self, domain, field_name):
-        """Return the sum of a monetary field of the documents, per currency, credit notes
+    def _client_hub_jp_signed_sums(self, domain, *field_names):
+        """Return the sums of monetary fields of the documents, per currency, credit notes
         deducted (one `_read_group`).
 
-        :rtype: dict
+        :return: one ``{currency: amount}`` per field name
+        :rtype: list[dict]
         """
-        sums = {}
-        for currency, move_type, amount in self.env["account.move"]._read_group(
-            domain, ["currency_id", "move_type"], [f"{field_name}:sum"]
+        sums = [{} for _name in field_names]
+        for currency, move_type, *amounts in self.env["account.move"]._read_group(
+            domain,
+            ["currency_id", "move_type"],
+            [f"{field_name}:sum" for field_name in field_names],
         ):
             sign = -1 if move_type == "out_refund" else 1
-            sums[currency] = sums.get(currency, 0.0) + sign * amount
+            for field_sums, amount in zip(sums, amounts, strict=True):
+                field_sums[currency] = field_sums.get(currency, 0.0) + sign * amount
         return sums
 
     @api.model
