@@ -548,8 +548,10 @@ def setup_jp_data():
     )
     env.invalidate_all()
     recent = moves.filtered(
-        lambda move: move.move_type == "out_invoice"
-        and move.invoice_date > today - timedelta(days=60)
+        lambda move: (
+            move.move_type == "out_invoice"
+            and move.invoice_date > today - timedelta(days=60)
+        )
     )[:40]
     bank = jp_env["account.journal"].search(
         [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1

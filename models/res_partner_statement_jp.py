@@ -10,7 +10,9 @@ CLOSING_DAY_END = "end"
 
 
 def _ordinal(day):
-    suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    suffix = (
+        "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    )
     return f"{day}{suffix}"
 
 
@@ -170,7 +172,9 @@ class ResPartner(models.Model):
         """
         self.ensure_one()
         domain = self._get_client_statement_jp_domain(company)
-        period_domain = self._get_client_statement_jp_domain(company, date_from, date_to)
+        period_domain = self._get_client_statement_jp_domain(
+            company, date_from, date_to
+        )
         (due,) = self._client_hub_jp_signed_sums(
             [
                 *self._get_client_statement_domain(open_only=True),

@@ -47,7 +47,14 @@ JP_TERMS = {
     "Details of this period": "今回お買上明細",
     "Monthly Invoice": "請求書",
 }
-LABELS = ["前回ご請求額", "ご入金額", "繰越金額", "今回お買上額", "消費税額", "今回ご請求額"]
+LABELS = [
+    "前回ご請求額",
+    "ご入金額",
+    "繰越金額",
+    "今回お買上額",
+    "消費税額",
+    "今回ご請求額",
+]
 FIGURES = {
     "previous": 80000.0,
     "received": 50000.0,
@@ -69,7 +76,10 @@ class TestClosingPeriod(BaseCase):
             (date(2024, 3, 15), (date(2024, 2, 1), date(2024, 2, 29))),
             (date(2025, 2, 28), (date(2025, 2, 1), date(2025, 2, 28))),  # non-leap
             (date(2025, 3, 30), (date(2025, 2, 1), date(2025, 2, 28))),
-            (date(2025, 3, 31), (date(2025, 3, 1), date(2025, 3, 31))),  # after February
+            (
+                date(2025, 3, 31),
+                (date(2025, 3, 1), date(2025, 3, 31)),
+            ),  # after February
             (date(2026, 4, 30), (date(2026, 4, 1), date(2026, 4, 30))),  # 30-day month
             (date(2026, 5, 1), (date(2026, 4, 1), date(2026, 4, 30))),
             (date(2026, 1, 10), (date(2025, 12, 1), date(2025, 12, 31))),  # year end
@@ -80,7 +90,10 @@ class TestClosingPeriod(BaseCase):
 
     def test_day_25(self):
         cases = [
-            (date(2026, 4, 25), (date(2026, 3, 26), date(2026, 4, 25))),  # the day itself
+            (
+                date(2026, 4, 25),
+                (date(2026, 3, 26), date(2026, 4, 25)),
+            ),  # the day itself
             (date(2026, 4, 24), (date(2026, 2, 26), date(2026, 3, 25))),
             (date(2026, 1, 10), (date(2025, 11, 26), date(2025, 12, 25))),
             (date(2026, 3, 31), (date(2026, 2, 26), date(2026, 3, 25))),
@@ -90,7 +103,8 @@ class TestClosingPeriod(BaseCase):
                 self.assertEqual(closing_period("25", on), period)
         # the 28th: February's closing date is its last day in a non-leap year only
         self.assertEqual(
-            closing_period("28", date(2024, 3, 1)), (date(2024, 1, 29), date(2024, 2, 28))
+            closing_period("28", date(2024, 3, 1)),
+            (date(2024, 1, 29), date(2024, 2, 28)),
         )
 
     def test_closing_date(self):
@@ -368,9 +382,13 @@ class TestStatementJpFigures(JpMonthlyCommon):
     def test_report_html(self):
         """The statement prints the 請求書 in place of the open documents."""
         with freeze_time(self.on):
-            html = self.env["ir.actions.report"]._render_qweb_html(
-                "client_hub.action_report_client_statement", self.momiji.ids
-            )[0].decode()
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(
+                    "client_hub.action_report_client_statement", self.momiji.ids
+                )[0]
+                .decode()
+            )
         text = re.sub(r"<[^>]+>|\s|&nbsp;|\xa0", "", html)
         self.assertLabelsThenAmounts(text)
         self.assertIn("8%※", text)
