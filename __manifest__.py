@@ -43,6 +43,7 @@
         "views/client_hub_email_change_templates.xml",
         "views/res_config_settings_views.xml",
         # statement, payment, ZIP
+        "reports/report_client_statement_jp.xml",
         "reports/client_hub_statement_report.xml",
         "data/client_hub_statement_mail_template.xml",
         "views/client_hub_statement_views.xml",

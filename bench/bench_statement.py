@@ -1,7 +1,9 @@
 # ruff: noqa: F821  -- `env` is provided by `odoo-bin shell`
 """Benchmarks of the portal statement (issue 6): ZIP of invoice PDFs, webhook-to-Paid latency
 against the stock path, statement page of a client with 5,000 invoices; plus a concurrency
-check (the same Stripe event delivered twice at the same time pays once).
+check (the same Stripe event delivered twice at the same time pays once); the statement PDF
+of a client of a company in Japan as a monthly invoice (請求書) against its statement of open
+documents.
 
 How to run (from /work/main, never on a real database: it writes 5,000+ invoices and commits):
 
@@ -11,6 +13,12 @@ How to run (from /work/main, never on a real database: it writes 5,000+ invoices
     odoo-bin shell -c $CONF -d ch_bench_stmt --no-http \\
         < bench/bench_statement.py      # generates once (commits), then measures
     dropdb ch_bench_stmt
+
+With BENCH_STATEMENT_JP=1, only the monthly invoice is measured, in one transaction rolled
+back at the end (nothing is committed: any database will do), BENCH_JP_DOCUMENTS documents
+(5,000 by default), the server started on BENCH_PORT (8079 by default):
+
+    BENCH_STATEMENT_JP=1 odoo-bin shell -c $CONF -d <db> --no-http < bench/bench_statement.py
 
 The HTTP measures start their own Odoo server on port 8079 (threaded, this database only)
 and read the query count of each request from its werkzeug log line.
@@ -50,8 +58,11 @@ N_INVOICES = 5000
 N_PAID = 4000
 ZIP_SIZE = 50
 SECRET = "whsec_bench_statement"
-PORT = 8079
+PORT = int(os.environ.get("BENCH_PORT") or 8079)
 RUNS = 5
+# The Japanese monthly invoice (請求書): documents of the client of a company in Japan
+N_JP = int(os.environ.get("BENCH_JP_DOCUMENTS") or 5000)
+JP_RUNS = 3
 cr = env.cr
 
 
@@ -445,6 +456,214 @@ def bench_http(client, invoices):
     with open(LOG) as log:
         retries = sum("SERIALIZATION_FAILURE" in line for line in log)
     return pages, median(latencies), duplicates_ok, retries
+
+
+# ----------------------------------------------------------------------------------
+# Japanese monthly invoice (請求書)
+# ----------------------------------------------------------------------------------
+def setup_jp_data():
+    """A company in Japan (Odoo's generic chart, taxes at 10 % and the reduced 8 %) and a
+    client closing at the month's end with N_JP documents, five a day over
+    the last N_JP / 5 days: one in ten a credit note, one in three with an item at 8 %. The
+    oldest 80 % are marked paid in SQL (as `setup_data` does); 40 of the last two months'
+    invoices are paid through the ORM, half of them in part, so that the monthly invoice
+    has payments to add up."""
+    t0 = time.time()
+    today = fields.Date.context_today(env.user)
+    yen = env.ref("base.JPY")
+    yen.active = True
+    company = env["res.company"].create(
+        {
+            "name": f"{MARK} 株式会社ひかり",
+            "country_id": env.ref("base.jp").id,
+            "currency_id": yen.id,
+        }
+    )
+    env.user.company_ids |= company
+    jp_env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    jp_env["account.chart.template"].try_loading(
+        "generic_coa", company, install_demo=False
+    )
+    tax_10, tax_8 = jp_env["account.tax"].create(
+        [
+            {
+                "name": f"{rate}%",
+                "amount": rate,
+                "type_tax_use": "sale",
+                "company_id": company.id,
+            }
+            for rate in (10, 8)
+        ]
+    )
+    client = jp_env["res.partner"].create(
+        {
+            "name": f"{MARK} 株式会社さくら",
+            "is_company": True,
+            "country_id": env.ref("base.jp").id,
+            "client_statement_closing_day": "end",
+        }
+    )
+    for start in range(0, N_JP, 500):
+        vals = []
+        for i in range(start, min(start + 500, N_JP)):
+            lines = [(10000 + i % 50 * 100, tax_10)]
+            if i % 3 == 0:
+                lines.append((2000, tax_8))
+            vals.append(
+                {
+                    "move_type": "out_refund" if i % 10 == 9 else "out_invoice",
+                    "partner_id": client.id,
+                    "invoice_date": today - timedelta(days=(N_JP - i) // 5),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [Command.set(tax.ids)],
+                            }
+                        )
+                        for price, tax in lines
+                    ],
+                }
+            )
+        jp_env["account.move"].create(vals).action_post()
+    moves = jp_env["account.move"].search(
+        [("partner_id", "=", client.id)], order="invoice_date, id"
+    )
+    paid = moves[: N_JP * 8 // 10]
+    cr.execute(
+        SQL(
+            "UPDATE account_move SET payment_state = 'paid', amount_residual = 0,"
+            " amount_residual_signed = 0 WHERE id IN %s",
+            tuple(paid.ids),
+        )
+    )
+    cr.execute(
+        SQL(
+            "UPDATE account_move_line SET amount_residual = 0, amount_residual_currency = 0,"
+            " reconciled = TRUE WHERE move_id IN %s AND display_type = 'payment_term'",
+            tuple(paid.ids),
+        )
+    )
+    env.invalidate_all()
+    recent = moves.filtered(
+        lambda move: (
+            move.move_type == "out_invoice"
+            and move.invoice_date > today - timedelta(days=60)
+        )
+    )[:40]
+    bank = jp_env["account.journal"].search(
+        [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+    )
+    for n, invoice in enumerate(recent):
+        jp_env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {
+                "journal_id": bank.id,
+                "payment_date": invoice.invoice_date + timedelta(days=5),
+                "amount": invoice.amount_total / (2 if n % 2 else 1),
+            }
+        )._create_payments()
+    env.flush_all()
+    print(f"Japanese data generated in {time.time() - t0:.0f} s", flush=True)
+    return jp_env, client
+
+
+def bench_jp():
+    """The statement PDF of the Japanese client, as its monthly invoice and as the
+    statement of open documents (closing day cleared), on the same data."""
+    jp_env, client = setup_jp_data()
+    report = jp_env["ir.actions.report"]
+    Partner = jp_env["res.partner"]
+    cr.execute("ANALYZE account_move; ANALYZE account_move_line;")
+    cr.execute("ANALYZE account_partial_reconcile")
+
+    def summary_once():
+        env.invalidate_all()
+        count = cr.sql_log_count
+        t0 = time.perf_counter()
+        summary = Partner.browse(client.id)._get_client_statement_jp_summary()
+        return time.perf_counter() - t0, cr.sql_log_count - count, summary
+
+    summary_once()  # warm the ormcaches
+    runs = [summary_once() for _i in range(RUNS)]
+    summary = runs[-1][2]
+    figures = summary["totals"][0]
+
+    def pdf_once():
+        env.invalidate_all()
+        t0 = time.perf_counter()
+        content = report._render_qweb_pdf(
+            "client_hub.action_report_client_statement", client.ids
+        )[0]
+        assert content.startswith(b"%PDF")
+        return time.perf_counter() - t0, len(content)
+
+    pdf_once()  # assets
+    jp_pdf = [pdf_once() for _i in range(JP_RUNS)]
+    client.client_statement_closing_day = False
+    western_pdf = [pdf_once() for _i in range(JP_RUNS)]
+    n_open = jp_env["account.move"].search_count(
+        client._get_client_statement_domain(open_only=True)
+    )
+    return {
+        "summary_ms": median([t for t, _q, _s in runs]) * 1000,
+        "summary_queries": runs[-1][1],
+        "period": f"{summary['date_from']} – {summary['date_to']}",
+        "period_moves": len(summary["moves"]),
+        "figures": figures,
+        "jp_pdf": median([t for t, _n in jp_pdf]),
+        "jp_pdf_kb": jp_pdf[-1][1] // 1024,
+        "western_pdf": median([t for t, _n in western_pdf]),
+        "western_pdf_kb": western_pdf[-1][1] // 1024,
+        "open": n_open,
+    }
+
+
+def print_jp(result):
+    figures = result["figures"]
+    rows = [
+        ("Measure", "monthly invoice (請求書)", "statement of open documents", "ratio"),
+        ("---", "---", "---", "---"),
+        (
+            f"Statement PDF, {N_JP:,} documents (median of {JP_RUNS})",
+            f"{result['jp_pdf']:.2f} s ({result['period_moves']} documents of the period"
+            f" {result['period']}, {result['jp_pdf_kb']} KB)",
+            f"{result['western_pdf']:.2f} s ({result['open']} open documents,"
+            f" {result['western_pdf_kb']} KB)",
+            f"{result['western_pdf'] / result['jp_pdf']:.2f}x",
+        ),
+        (
+            f"The 請求書's figures (median of {RUNS})",
+            f"{result['summary_ms']:.0f} ms, {result['summary_queries']} queries",
+            "",
+            "",
+        ),
+    ]
+    print("\n".join("| " + " | ".join(row) + " |" for row in rows))
+    print(
+        "figures: "
+        + ", ".join(
+            f"{key} {figures[key]:,.0f}"
+            for key in ("previous", "received", "carried", "purchases", "tax")
+        )
+        + f", amount due {figures['amount_due']:,.0f}"
+    )
+
+
+if os.environ.get("BENCH_STATEMENT_JP"):
+    # wkhtmltopdf loads the report's CSS from the web server: give it one (this shell has none)
+    env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{PORT}")
+    server = start_server()
+    try:
+        print_jp(bench_jp())
+    finally:
+        server.terminate()
+        server.wait()
+        cr.rollback()  # nothing of it is kept
+    raise SystemExit(0)
 
 
 # ----------------------------------------------------------------------------------

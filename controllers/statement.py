@@ -151,6 +151,7 @@ class ClientHubStatementPortal(PortalAccount):
                 # sudo: the company's receiving account is what its invoices print for every
                 # client; portal users may not read bank accounts
                 "bank_transfer": partner.sudo()._client_hub_jp_bank_transfer(),
+                "jp_summary": partner._get_client_statement_jp_summary(),
             }
         )
         return request.render("client_hub.portal_my_statement", values)

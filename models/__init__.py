@@ -9,6 +9,7 @@ from . import res_partner_mail_template_tools
 from . import res_partner_magic_link
 from . import res_partner_email_change
 from . import res_partner_statement
+from . import res_partner_statement_jp
 from . import res_partner_statement_schedule
 from . import res_partner_ticket
 from . import client_hub_magic_link

@@ -18,6 +18,7 @@ from ..const import (
     STATEMENT_FREQUENCIES,
     STATEMENT_MAX_MONTH_DAY,
 )
+from .res_partner_statement_jp import next_closing_date
 
 _logger = logging.getLogger(__name__)
 
@@ -34,15 +35,19 @@ WEEKDAYS = [
 STATEMENT_LOCK_KEY = "client_hub_statement_schedule"
 
 
-def next_statement_date(frequency, month_day, weekday, start):
+def next_statement_date(frequency, month_day, weekday, start, closing_day=None):
     """Return the first day on or after ``start`` a statement of this schedule is due.
 
-    :param str frequency: ``monthly`` or ``weekly`` (anything else: never)
+    :param str frequency: ``monthly``, ``weekly`` or ``closing_day`` (anything else: never)
     :param int month_day: day of the month (1-28, so every month has it)
     :param int weekday: day of the week, 0 for Monday (as `date.weekday()`)
     :param date start: the first day that may be returned
+    :param str closing_day: the client's closing day (``closing_day`` schedule): "1".."28",
+        or "end" for the month's last day, whatever its length
     :rtype: date|None
     """
+    if frequency == "closing_day" and closing_day:
+        return next_closing_date(closing_day, start)
     if frequency == "monthly" and 1 <= (month_day or 0) <= STATEMENT_MAX_MONTH_DAY:
         candidate = start.replace(day=month_day)
         if candidate < start:
@@ -80,13 +85,19 @@ class ResPartner(models.Model):
         )
 
     client_statement_frequency = fields.Selection(
-        [("off", "Off"), ("monthly", "Monthly"), ("weekly", "Weekly")],
+        [
+            ("off", "Off"),
+            ("monthly", "Monthly"),
+            ("weekly", "Weekly"),
+            ("closing_day", "Monthly on the Closing Day"),
+        ],
         string="Automatic Statement",
         required=True,
         default=lambda self: self._default_client_statement_frequency(),
         groups="base.group_user",
         help="E-mail the client its statement on a schedule, with the client's statement "
-        "template. No statement is sent when nothing is due.",
+        "template. No statement is sent when nothing is due. Monthly on the Closing Day: "
+        "the monthly invoice (請求書) of the period just closed, on each closing day.",
     )
     client_statement_month_day = fields.Integer(
         string="Day of the Month",
@@ -122,6 +133,7 @@ class ResPartner(models.Model):
         "client_statement_frequency",
         "client_statement_month_day",
         "client_statement_weekday",
+        "client_statement_closing_day",
         "client_statement_last_date",
     )
     def _compute_client_statement_next_date(self):
@@ -139,6 +151,7 @@ class ResPartner(models.Model):
                 partner.client_statement_month_day,
                 int(weekday) if weekday else None,
                 start,
+                closing_day=partner.client_statement_closing_day,
             )
 
     @api.constrains("client_statement_frequency", "client_statement_month_day")
@@ -152,6 +165,19 @@ class ResPartner(models.Model):
                         "A monthly statement is sent on a day from 1 to %(max)s (every "
                         "month has it).",
                         max=STATEMENT_MAX_MONTH_DAY,
+                    )
+                )
+
+    @api.constrains("client_statement_frequency", "client_statement_closing_day")
+    def _check_client_statement_closing_day(self):
+        for partner in self:
+            if (
+                partner.client_statement_frequency == "closing_day"
+                and not partner.client_statement_closing_day
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Set the client's closing day to send its statement on it every month."
                     )
                 )
 

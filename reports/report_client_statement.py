@@ -45,14 +45,18 @@ class ReportClientStatement(models.AbstractModel):
         :return: ``{'partner', 'today', 'bucket_labels': [(key, label)],
             'lines': [{'move', 'bucket', 'bucket_label', 'days', 'residual', 'in_question'}],
             'totals': [{'currency', 'total', <bucket key>: float, ...}],
-            'page_url', 'qr_code', 'bank_transfer'}``: the statement page (it asks the client
-            to sign in: paper never carries a sign-in token) and its QR code, as an image data
-            URI; for a company in Japan, the account to transfer to (see
-            `res.partner._client_hub_jp_bank_transfer`)
+            'page_url', 'qr_code', 'bank_transfer', 'jp_summary'}``: the statement page (it
+            asks the client to sign in: paper never carries a sign-in token) and its QR code,
+            as an image data URI; for a company in Japan, the account to transfer to (see
+            `res.partner._client_hub_jp_bank_transfer`) and, for a client with a closing day,
+            the monthly invoice printed instead of the open documents (see
+            `res.partner._get_client_statement_jp_summary`, else None)
         :rtype: dict
         """
         client = partner.commercial_partner_id
         today = today or fields.Date.context_today(self)
+        # the company of the letterhead (`web.external_layout`)
+        company = client.company_id or self.env.company
         moves = self.env["account.move"].search(
             client._get_client_statement_domain(open_only=True),
             order="invoice_date_due, id",
@@ -88,10 +92,8 @@ class ReportClientStatement(models.AbstractModel):
             "totals": sorted(totals.values(), key=lambda total: total["currency"].name),
             "page_url": client._get_client_statement_page_url(),
             "qr_code": client._get_client_statement_qr_code(),
-            # the company of the letterhead (`web.external_layout`)
-            "bank_transfer": client._client_hub_jp_bank_transfer(
-                client.company_id or self.env.company
-            ),
+            "bank_transfer": client._client_hub_jp_bank_transfer(company),
+            "jp_summary": client._get_client_statement_jp_summary(company, today),
         }
 
     @api.model
