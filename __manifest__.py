@@ -28,6 +28,8 @@
         "views/res_partner_bank_views.xml",
         "views/res_company_views.xml",
         "reports/report_saleorder.xml",
+        # the Japanese layout of the documents of companies in Japan
+        "reports/report_jp_layout.xml",
         "views/res_partner_views.xml",
         # dashboard
         "views/res_partner_dashboard_views.xml",

@@ -39,4 +39,5 @@ from . import test_jp_payment_methods
 from . import test_jp_payment_everywhere
 from . import test_jp_payment_money
 from . import test_jp_bank_account
+from . import test_jp_layout
 from . import test_statement_double_pay

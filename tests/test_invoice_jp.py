@@ -32,6 +32,7 @@ class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
             {
                 "name": "ひかりコンサルティング株式会社",
                 "client_hub_jp_registration_number": REGISTRATION_NUMBER,
+                "vat": REGISTRATION_NUMBER,  # printed by the Japanese layout (登録番号)
             }
         )
         cls.tax_10, cls.tax_8 = cls._make_taxes(cls.company_jp)
