@@ -9,8 +9,8 @@
 #   CLIENT_HUB_DEMO_JAPAN_STEP=clients  once client_hub is installed with its demo data: the
 #       company's qualified invoice registration number, Japanese clients reading Japanese, and
 #       their invoices at the standard 10 % and the reduced 8 % rates, the company's bank account
-#       clients transfer to (振込先), and Stripe with bank transfers (Japan) and konbini, without
-#       keys, disabled. Run again, it changes nothing.
+#       clients transfer to (振込先), its seal (角印, drawn here), and Stripe with bank transfers
+#       (Japan) and konbini, without keys, disabled. Run again, it changes nothing.
 import base64
 import io
 import math
@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+
+from PIL import Image, ImageDraw, ImageFont, features  # Odoo's own dependency
 
 from odoo import fields
 from odoo.fields import Command
@@ -292,8 +294,6 @@ def seal_png(name, font_path, size=480, red=(200, 30, 40, 255)):
     """Return a PNG of the square seal of ``name``: a red border, the characters of the
     name then 印 in a square grid, top to bottom in columns from the right, on a transparent
     background (the text under the seal shows through)."""
-    from PIL import Image, ImageDraw, ImageFont, features  # Odoo's own dependency
-
     chars = [*name, "印"]
     rows = math.ceil(math.sqrt(len(chars)))
     columns = math.ceil(len(chars) / rows)

@@ -22,12 +22,11 @@ class AccountMove(models.Model):
         :rtype: dict
         """
         self.ensure_one()
-        _ = self.env._
         refund = self.move_type == "out_refund"
         number_label, date_label = (
-            (_("Credit Note No."), _("Credit Note Date"))
+            (self.env._("Credit Note No."), self.env._("Credit Note Date"))
             if refund
-            else (_("Invoice No."), _("Invoice Date"))
+            else (self.env._("Invoice No."), self.env._("Invoice Date"))
         )
         rows = []
         if self.name and self.name != "/":
@@ -39,15 +38,15 @@ class AccountMove(models.Model):
             "partner": self.partner_id,
             "company": self.company_id,
             "rows": rows,
-            "lead": "" if refund else _("We hereby invoice you as follows."),
+            "lead": "" if refund else self.env._("We hereby invoice you as follows."),
             "amount_label": (
-                _("Amount refunded (tax included)")
+                self.env._("Amount refunded (tax included)")
                 if refund
-                else _("Amount billed (tax included)")
+                else self.env._("Amount billed (tax included)")
             ),
             "amount": formatLang(
                 self.env, self.amount_total, currency_obj=self.currency_id
             ),
-            "deadline_label": _("Payment Due Date") if due else "",
+            "deadline_label": self.env._("Payment Due Date") if due else "",
             "deadline": format_date(self.env, due) if due else "",
         }

@@ -18,18 +18,19 @@ class SaleOrder(models.Model):
         :rtype: dict
         """
         self.ensure_one()
-        _ = self.env._
         quotation = self.state in ("draft", "sent")
         rows = [
             (
-                _("Quotation No.") if quotation else _("Order No."),
+                self.env._("Quotation No.") if quotation else self.env._("Order No."),
                 self.name,
             )
         ]
         if self.date_order:
             rows.append(
                 (
-                    _("Quotation Date") if quotation else _("Order Date"),
+                    self.env._("Quotation Date")
+                    if quotation
+                    else self.env._("Order Date"),
                     format_date(
                         self.env,
                         fields.Datetime.context_timestamp(self, self.date_order),
@@ -41,15 +42,17 @@ class SaleOrder(models.Model):
             "partner": self.partner_id,
             "company": self.company_id,
             "rows": rows,
-            "lead": _("We are pleased to quote as follows.") if quotation else "",
+            "lead": self.env._("We are pleased to quote as follows.")
+            if quotation
+            else "",
             "amount_label": (
-                _("Quoted amount (tax included)")
+                self.env._("Quoted amount (tax included)")
                 if quotation
-                else _("Order amount (tax included)")
+                else self.env._("Order amount (tax included)")
             ),
             "amount": formatLang(
                 self.env, self.amount_total, currency_obj=self.currency_id
             ),
-            "deadline_label": _("Valid Until") if valid else "",
+            "deadline_label": self.env._("Valid Until") if valid else "",
             "deadline": format_date(self.env, valid) if valid else "",
         }
