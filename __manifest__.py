@@ -27,6 +27,9 @@
         "reports/report_bank_transfer_jp.xml",
         "views/res_partner_bank_views.xml",
         "reports/report_saleorder.xml",
+        # the Japanese layout of the documents of companies in Japan
+        "views/res_company_views.xml",
+        "reports/report_jp_layout.xml",
         "views/res_partner_views.xml",
         # dashboard
         "views/res_partner_dashboard_views.xml",

@@ -41,5 +41,6 @@ from . import test_jp_payment_methods
 from . import test_jp_payment_everywhere
 from . import test_jp_payment_money
 from . import test_jp_bank_account
+from . import test_jp_layout
 from . import test_statement_double_pay
 from . import test_figures_rules

@@ -21,6 +21,7 @@ from odoo.tools.misc import format_date, formatLang
 from odoo.addons.mail.tests.common import MailCase
 
 from .test_invoice_pdf import PdfRenderingMixin, pdf_text
+from .test_jp_layout import pdf_text_in_order
 
 DEMO = "__client_hub_demo__"  # the xml ids of tools/demo_japan.py
 
@@ -160,6 +161,42 @@ class TestJapaneseDemo(PdfRenderingMixin, MailCase, HttpCase):
         self.assertLessEqual(
             methods, stripe.with_context(active_test=False).payment_method_ids
         )
+
+    def test_invoice_and_statement_in_the_japanese_layout(self):
+        """The demo company stamps its seal (角印); its invoice addresses Sakura 御中 with the
+        amount billed, tax included, and the due date, and its statement says where to
+        transfer."""
+        self.assertTrue(
+            self.company.client_hub_seal, "tools/demo_japan.py drew the seal"
+        )
+        Report = self.env["ir.actions.report"]
+        page = Report._render_qweb_html("account.account_invoices", self.invoice.ids)[0]
+        self.assertIn(b'class="client_hub_jp_seal"', page)
+        content, _type = Report._render_qweb_pdf(
+            "account.account_invoices", self.invoice.ids
+        )
+        text = pdf_text_in_order(content)
+        amount = compact(
+            formatLang(
+                self.env_ja,
+                self.invoice.amount_total,
+                currency_obj=self.company.currency_id,
+            )
+        )
+        for expected in (
+            compact(f"{self.sakura.name} 御中"),
+            f"ご請求金額(税込){amount}",
+            "お支払期限"
+            + compact(format_date(self.env_ja, self.invoice.invoice_date_due)),
+            "振込先",
+        ):
+            self.assertIn(expected, text)
+        content, _type = Report._render_qweb_pdf(
+            "client_hub.action_report_client_statement", self.sakura.ids
+        )
+        text = pdf_text_in_order(content)
+        for expected in (compact(f"{self.sakura.name} 御中"), "発行日", "振込先"):
+            self.assertIn(expected, text)
 
     def test_portal_statement_in_japanese(self):
         user_sudo = self.sakura_contact._get_client_portal_user()

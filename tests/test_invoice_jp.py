@@ -34,7 +34,7 @@ class QualifiedInvoiceCommon(AccountTestInvoicingCommon):
         cls.company_jp.write(
             {
                 "name": "ひかりコンサルティング株式会社",
-                "vat": REGISTRATION_NUMBER,
+                "vat": REGISTRATION_NUMBER,  # 登録番号
             }
         )
         cls.tax_10, cls.tax_8 = cls._make_taxes(cls.company_jp)

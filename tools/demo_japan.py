@@ -9,12 +9,18 @@
 #   CLIENT_HUB_DEMO_JAPAN_STEP=clients  once client_hub is installed with its demo data: the
 #       company's Tax ID (its qualified invoice registration number, 登録番号), Japanese clients
 #       reading Japanese at Japanese addresses, and their invoices at the standard 10 % and the
-#       reduced 8 % rates, the company's bank account clients transfer to (振込先), and Stripe
-#       with bank transfers (Japan) and konbini, without keys, disabled. Run again, it changes
-#       nothing.
+#       reduced 8 % rates, the company's bank account clients transfer to (振込先), its seal
+#       (角印, drawn here), and Stripe with bank transfers (Japan) and konbini, without keys,
+#       disabled. Run again, it changes nothing.
+import base64
+import io
+import math
 import os
+import subprocess
 import sys
 from datetime import timedelta
+
+from PIL import Image, ImageDraw, ImageFont, features  # Odoo's own dependency
 
 from odoo import fields
 from odoo.fields import Command
@@ -129,6 +135,7 @@ def setup_clients():
     )
 
     bank = setup_bank_transfers(company)
+    setup_seal(company)
 
     # Sakura Trading, in Japan, named and addressed in Japanese, reads Japanese, its formal
     # invoice e-mail too
@@ -275,6 +282,59 @@ def setup_bank_transfers(company):
             f"{stripe.state} (README: Bank transfers (振込) and konbini with Stripe)"
         )
     return account
+
+
+def setup_seal(company):
+    """The company's square seal (角印), printed over its name on its documents: its name
+    and 印 in red, in columns read from the right, drawn now with the Japanese font the
+    harness installs (no seal without one). The demo's only: the module ships none."""
+    if company.client_hub_seal:
+        return
+    font = subprocess.run(
+        ["fc-match", "-f", "%{file}", "Noto Serif CJK JP:bold"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    if "CJK" not in font:
+        say("no Noto CJK font (fc-match): the company has no seal")
+        return
+    company.client_hub_seal = base64.b64encode(seal_png(company.name, font))
+    say(f"seal (角印) of {company.name} drawn with {font}")
+
+
+def seal_png(name, font_path, size=480, red=(200, 30, 40, 255)):
+    """Return a PNG of the square seal of ``name``: a red border, the characters of the
+    name then 印 in a square grid, top to bottom in columns from the right, on a transparent
+    background (the text under the seal shows through)."""
+    chars = [*name, "印"]
+    rows = math.ceil(math.sqrt(len(chars)))
+    columns = math.ceil(len(chars) / rows)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    border = size // 22
+    draw.rectangle(
+        [border // 2, border // 2, size - border // 2 - 1, size - border // 2 - 1],
+        outline=red,
+        width=border,
+    )
+    inner = size - 4 * border
+    cell_w, cell_h = inner / columns, inner / rows
+    font = ImageFont.truetype(font_path, int(min(cell_w, cell_h) * 0.92))
+    # vertical forms (ー upright, small kana placed) need libraqm's text layout
+    vertical = (
+        {"direction": "ttb", "features": ["vert"]} if features.check("raqm") else {}
+    )
+    for i, char in enumerate(chars):
+        column, row = divmod(i, rows)
+        center = (
+            2 * border + inner - (column + 0.5) * cell_w,
+            2 * border + (row + 0.5) * cell_h,
+        )
+        draw.text(center, char, font=font, fill=red, anchor="mm", **vertical)
+    png = io.BytesIO()
+    image.save(png, "PNG", optimize=True)
+    return png.getvalue()
 
 
 SAKURA_INVOICE_BODY = """<div style="margin: 0px; padding: 0px;">
