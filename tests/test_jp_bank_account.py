@@ -272,7 +272,7 @@ class TestJapaneseBankAccountPortal(JapaneseBankAccountCommon, HttpCase):
     def test_portal_statement_of_a_company_elsewhere_shows_none(self):
         # its Japanese registration number goes with Japan (base_vat checks it per country)
         self.company_jp.vat = False
-        self.company_jp.country_id = self.env.ref("base.be")
+        self.company_jp.country_id = self.env.ref("base.us")
         text = self._statement_text(self.hanako)
         self.assertIn("Statement", text)
         for marker in ("振込先", "振込依頼人名", "1234567"):

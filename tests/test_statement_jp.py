@@ -349,9 +349,9 @@ class TestStatementJpFigures(JpMonthlyCommon):
         self.momiji.client_statement_closing_day = False
         self.assertIsNone(self.momiji._get_client_statement_jp_summary(on=self.on))
         self.momiji.client_statement_closing_day = "end"
-        # (its Japanese registration number is no Belgian VAT number: base_vat)
+        # (its Japanese registration number goes with Japan: base_vat checks it per country)
         self.company_jp.vat = False
-        self.company_jp.country_id = self.env.ref("base.be")
+        self.company_jp.country_id = self.env.ref("base.us")
         self.assertIsNone(self.momiji._get_client_statement_jp_summary(on=self.on))
 
     def test_contact_gets_its_company_invoice(self):
