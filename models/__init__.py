@@ -69,3 +69,4 @@ from . import ir_http
 from . import res_partner_bank
 from . import account_move_bank_transfer
 from . import res_partner_bank_transfer
+from . import archive
