@@ -1,13 +1,12 @@
 import hashlib
 import math
 import re
-import time
 from datetime import date, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import safe_eval, time
 
 # Context key under which the archive itself writes its rows (see `_archive`, `_verify`).
 ARCHIVE_WRITE = "client_hub_archive_write"
