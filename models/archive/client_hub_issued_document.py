@@ -170,6 +170,7 @@ class ClientHubIssuedDocument(models.Model):
         """
         user = self.env.user  # a sudo() environment keeps its user: who sent it
         person = user if user._is_internal() and not user._is_superuser() else None
+        # sudo: the PDF was just stored or sent by the caller; only its bytes are hashed
         return {
             "attachment_id": attachment.id,
             "sha256": sha256_hex(attachment.sudo().raw if content is None else content),
@@ -189,6 +190,7 @@ class ClientHubIssuedDocument(models.Model):
             stem = safe_eval(report.print_report_name, {"object": record, "time": time})
         else:
             stem = self.env._("Report")
+        # sudo: the message was just posted by the caller; only its files' names are read
         return message.sudo().attachment_ids.filtered(
             lambda a: a.name.rsplit(".", 1)[0] == stem
         )

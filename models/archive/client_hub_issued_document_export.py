@@ -122,6 +122,7 @@ class ClientHubIssuedDocument(models.Model):
     # ------------------------------------------------------------------
     def _zip_entry_name(self):
         self.ensure_one()
+        # sudo: the reader may read the row (record rules); only its file's name is read
         extension = (self.attachment_id.sudo().name or "").rsplit(".", 1)[-1].lower()
         if not re.fullmatch(r"[a-z0-9]{1,5}", extension):
             extension = "pdf"
