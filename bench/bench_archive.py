@@ -67,7 +67,9 @@ def make_drafts(partner, count):
                 "partner_id": partner.id,
                 "invoice_date": date(2025, 1, 1),
                 "invoice_line_ids": [
-                    Command.create({"name": f"Line {i}", "quantity": 1, "price_unit": 100 + i})
+                    Command.create(
+                        {"name": f"Line {i}", "quantity": 1, "price_unit": 100 + i}
+                    )
                 ],
             }
             for i in range(count)
@@ -108,7 +110,9 @@ def post_and_store(moves, archive):
 
 
 def bench_postings():
-    partner = env["res.partner"].create({"name": "BENCH ARCHIVE Client", "is_company": True})
+    partner = env["res.partner"].create(
+        {"name": "BENCH ARCHIVE Client", "is_company": True}
+    )
     totals = {False: [0.0, 0.0], True: [0.0, 0.0]}
     for batch in range(N_POSTINGS // BATCH):
         # alternate which goes first, so that neither always runs on a warmer cache
@@ -117,7 +121,17 @@ def bench_postings():
             post, store = post_and_store(moves, archive)
             totals[archive][0] += post
             totals[archive][1] += store
-            assert bool(Docs.search_count([("res_id", "in", moves.ids), ("res_model", "=", "account.move")])) == archive
+            assert (
+                bool(
+                    Docs.search_count(
+                        [
+                            ("res_id", "in", moves.ids),
+                            ("res_model", "=", "account.move"),
+                        ]
+                    )
+                )
+                == archive
+            )
             env.invalidate_all()
     ArchiveSend._link_invoice_documents = archived_link
     return totals
@@ -126,7 +140,10 @@ def bench_postings():
 def generate_rows():
     """1,000,000 archive rows (and their attachments) for 1,000 counterparties."""
     partners = env["res.partner"].create(
-        [{"name": f"BENCH ARCHIVE Partner {i}", "is_company": True} for i in range(N_PARTNERS)]
+        [
+            {"name": f"BENCH ARCHIVE Partner {i}", "is_company": True}
+            for i in range(N_PARTNERS)
+        ]
     )
     env.flush_all()
     company, currency = env.company.id, env.company.currency_id.id

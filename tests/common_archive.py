@@ -29,7 +29,11 @@ class ArchiveFixtures(ClientHubFixtures):
             {"name": "Kaisha Archive", "is_company": True, "email": "k@archive.example"}
         )
         cls.client_contact = env["res.partner"].create(
-            {"name": "Taro", "parent_id": cls.client.id, "email": "taro@archive.example"}
+            {
+                "name": "Taro",
+                "parent_id": cls.client.id,
+                "email": "taro@archive.example",
+            }
         )
         cls.staff = new_test_user(
             env,
@@ -51,7 +55,9 @@ class ArchiveFixtures(ClientHubFixtures):
         )
 
     def _invoice(self, amount=1000.0, move_type="out_invoice", partner=None):
-        return self._make_invoice(partner or self.client_contact, amount, move_type=move_type)
+        return self._make_invoice(
+            partner or self.client_contact, amount, move_type=move_type
+        )
 
     def _send_and_print(self, invoices, user=None):
         """Odoo's Send & Print, as ``user`` (tests store the HTML rendering as the PDF)."""
@@ -77,7 +83,9 @@ class ArchiveFixtures(ClientHubFixtures):
 
         def fake_run(report, bodies, *args, **kwargs):
             runs.append(len(bodies))
-            return b"%PDF-1.4 fake " + sha256("".join(map(str, bodies)).encode()).encode()
+            return (
+                b"%PDF-1.4 fake " + sha256("".join(map(str, bodies)).encode()).encode()
+            )
 
         self.startPatcher(
             patch.object(

@@ -23,9 +23,16 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
         cls._setup_archive()
         cls.admin.partner_id.email = "admin@archive.example"
         cls.row_in = cls._issue(cls, cls.client, "2024-04-15", 50_000.0, name="INV-A-1")
-        cls.row_out = cls._issue(cls, cls.client, "2024-06-15", 70_000.0, name="INV-A-2")
+        cls.row_out = cls._issue(
+            cls, cls.client, "2024-06-15", 70_000.0, name="INV-A-2"
+        )
         cls.foreign = cls._issue(
-            cls, cls.client, "2024-04-15", 50_000.0, company=cls.company_2, name="INV-B-1"
+            cls,
+            cls.client,
+            "2024-04-15",
+            50_000.0,
+            company=cls.company_2,
+            name="INV-B-1",
         )
 
     def _call_kw(self, model, method, args, kwargs=None):
@@ -35,7 +42,12 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
                 "jsonrpc": "2.0",
                 "method": "call",
                 "id": 1,
-                "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+                "params": {
+                    "model": model,
+                    "method": method,
+                    "args": args,
+                    "kwargs": kwargs or {},
+                },
             },
         ).json()
 
@@ -55,10 +67,14 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
         answer = self._call_kw("ir.attachment", "unlink", [[attachment.id]])
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.UserError")
         answer = self._call_kw(
-            "ir.attachment", "web_save", [[attachment.id], {"name": "renamed.pdf"}],
+            "ir.attachment",
+            "web_save",
+            [[attachment.id], {"name": "renamed.pdf"}],
             {"specification": {"name": {}}},
         )
-        self.assertEqual(answer["result"][0]["name"], "renamed.pdf", "renaming is allowed")
+        self.assertEqual(
+            answer["result"][0]["name"], "renamed.pdf", "renaming is allowed"
+        )
         attachment.invalidate_recordset()
         self.assertEqual(attachment.raw, raw)
 
@@ -77,9 +93,13 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
         self.assertEqual(response.headers["Content-Type"], "application/zip")
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             manifest = list(
-                csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig")))
+                csv.reader(
+                    io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))
+                )
             )
-            self.assertEqual(sorted(line[1] for line in manifest[1:]), ["INV-A-1", "INV-A-2"])
+            self.assertEqual(
+                sorted(line[1] for line in manifest[1:]), ["INV-A-1", "INV-A-2"]
+            )
             for line in manifest[1:]:
                 self.assertEqual(sha256(archive.read(line[11])), line[10])
 
@@ -90,7 +110,9 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
         self.assertNotIn("INV-A-1", text)
         response = self.url_open(f"{ZIP_URL}?partner_id={self.client.id}")
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-            self.assertNotIn("INV-A-1", archive.read("manifest.csv").decode("utf-8-sig"))
+            self.assertNotIn(
+                "INV-A-1", archive.read("manifest.csv").decode("utf-8-sig")
+            )
             self.assertEqual(len(archive.namelist()), 2)
 
     @mute_logger("odoo.http")

@@ -20,7 +20,9 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_archive()
-        cls.other = cls.env["res.partner"].create({"name": "Other KK", "is_company": True})
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Other KK", "is_company": True}
+        )
         cls.rows = {}
         for key, partner, day, amount in (
             ("in", cls.client, "2024-04-15", 50_000.0),
@@ -32,7 +34,12 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
         ):
             cls.rows[key] = cls._issue(cls, partner, day, amount)
         cls.foreign = cls._issue(
-            cls, cls.client, "2024-04-15", 50_000.0, company=cls.company_2, name="FOREIGN"
+            cls,
+            cls.client,
+            "2024-04-15",
+            50_000.0,
+            company=cls.company_2,
+            name="FOREIGN",
         )
 
     def _search(self, user=None, **params):
@@ -52,12 +59,16 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
             self._search(amount_min=50_000, date_to="2024-04-30"),
             self.rows["in"] | self.rows["too_early"] | self.rows["other"],
         )
-        wizard = self.env["client_hub.archive.search"].with_user(self.staff).create(
-            {
-                "date_from": "2024-04-01",
-                "date_to": "2024-04-30",
-                "partner_id": self.client_contact.id,  # a contact: its company is searched
-            }
+        wizard = (
+            self.env["client_hub.archive.search"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "date_from": "2024-04-01",
+                    "date_to": "2024-04-30",
+                    "partner_id": self.client_contact.id,  # a contact: its company is searched
+                }
+            )
         )
         action = wizard.action_search()
         self.assertEqual(
@@ -68,7 +79,10 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
     def test_bad_input_gets_a_clear_message(self):
         for params, message in (
             ({"amount_min": 100, "amount_max": 10}, "amount range is reversed"),
-            ({"date_from": "2024-05-01", "date_to": "2024-04-01"}, "date range is reversed"),
+            (
+                {"date_from": "2024-05-01", "date_to": "2024-04-01"},
+                "date range is reversed",
+            ),
             ({"date_from": "2024-13-45"}, "is not a date"),
             ({"date_to": "31/03/2024"}, "is not a date"),
             ({"amount_max": "abc"}, "is not an amount"),
@@ -76,10 +90,22 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
             ({"partner_id": "1;2"}, "counterparty is not a valid"),
             ({"document_type": "receipt"}, "Unknown document type"),
         ):
-            with self.subTest(params=params), self.assertRaisesRegex(UserError, message):
+            with (
+                self.subTest(params=params),
+                self.assertRaisesRegex(UserError, message),
+            ):
                 self._search(**params)
-        wizard = self.env["client_hub.archive.search"].with_user(self.staff).create(
-            {"use_amount_min": True, "amount_min": 5, "use_amount_max": True, "amount_max": 1}
+        wizard = (
+            self.env["client_hub.archive.search"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "use_amount_min": True,
+                    "amount_min": 5,
+                    "use_amount_max": True,
+                    "amount_max": 1,
+                }
+            )
         )
         with self.assertRaisesRegex(UserError, "amount range is reversed"):
             wizard.action_download_csv()
@@ -101,18 +127,24 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
 
     def test_zip_with_manifest_and_its_limit(self):
         Docs = self.env[DOCS].with_user(self.staff)
-        rows = self._search(partner_id=self.client.id, date_from="2024-04-01", date_to="2024-04-30")
+        rows = self._search(
+            partner_id=self.client.id, date_from="2024-04-01", date_to="2024-04-30"
+        )
         with zipfile.ZipFile(io.BytesIO(rows._build_audit_zip())) as archive:
             names = archive.namelist()
             manifest = list(
-                csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig")))
+                csv.reader(
+                    io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))
+                )
             )
             self.assertEqual(len(names), len(rows) + 1)
             for line in manifest[1:]:
                 self.assertEqual(sha256(archive.read(line[11])), line[10], line)
         self.env["ir.config_parameter"].set_param("client_hub.archive_zip_max", 2)
-        wizard = self.env["client_hub.archive.search"].with_user(self.staff).create(
-            {"partner_id": self.client.id}
+        wizard = (
+            self.env["client_hub.archive.search"]
+            .with_user(self.staff)
+            .create({"partner_id": self.client.id})
         )
         with self.assertRaisesRegex(RedirectWarning, "at most 2") as caught:
             wizard.action_download_zip()
@@ -126,7 +158,9 @@ class TestArchiveSearch(ArchiveFixtures, BaseCommon):
         self.assertIn(self.rows["in"], mine)
         self.assertNotIn(self.foreign, mine)
         theirs = self.env[DOCS].with_user(self.staff_2).search([])
-        self.assertEqual(theirs, self.foreign, "staff of company 2 see only company 2's")
+        self.assertEqual(
+            theirs, self.foreign, "staff of company 2 see only company 2's"
+        )
         with self.assertRaises(AccessError):
             self.env[DOCS].with_user(self.portal_a).search([])
         public = self.env.ref("base.public_user")
@@ -143,7 +177,9 @@ class TestArchiveStatementsAndQuotations(ArchiveFixtures, BaseCommon):
         cls.invoice = cls._make_invoice(cls.client, 1234.0)
 
     def test_statement_sent_by_hand_is_archived(self):
-        self._send_with_composer(self.client.with_user(self.staff).action_client_send_statement())
+        self._send_with_composer(
+            self.client.with_user(self.staff).action_client_send_statement()
+        )
         message = self.client.message_ids[0]
         row = self._rows(self.client)
         self.assertEqual(len(row), 1)
@@ -165,7 +201,10 @@ class TestArchiveStatementsAndQuotations(ArchiveFixtures, BaseCommon):
 
     def test_scheduled_statement_is_archived(self):
         self.client.write(
-            {"client_statement_frequency": "weekly", "client_statement_weekday": str(self.today.weekday())}
+            {
+                "client_statement_frequency": "weekly",
+                "client_statement_weekday": str(self.today.weekday()),
+            }
         )
         log = self.client._client_hub_send_scheduled_statement()
         self.assertEqual(log.state, "sent")

@@ -78,7 +78,7 @@ MATRIX = {
     "/client/login":                               (SENT,   SENT,      SENT,   SENT,     SENT,   SENT,    SENT,    SENT),  # noqa: E501
     "/client/email/confirm/<string:token>":        (A,      DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
     "/payment/stripe/webhook":                     (DENIED, DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
-    # staff only: the archive of the documents issued (staff of another company: test_archive_http)  # noqa: E501
+    # staff only: the archive of the documents issued (staff of another company: test_archive_http)
     "/client_hub/archive/csv":                     (DENIED, DENIED,    DENIED, DENIED,   LOGIN,  LOGIN,   LOGIN,   LOGIN),  # noqa: E501
     "/client_hub/archive/zip":                     (DENIED, DENIED,    DENIED, DENIED,   LOGIN,  LOGIN,   LOGIN,   LOGIN),  # noqa: E501
 }

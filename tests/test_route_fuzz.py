@@ -221,8 +221,12 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
         cls.order_bravo._portal_ensure_token()
         # an issued document in the archive, so that its downloads have a file to pack
         attachment = env["ir.attachment"].create(
-            {"name": "archived.pdf", "raw": b"%PDF archived", "res_model": "account.move",
-             "res_id": cls.inv_overdue.id}
+            {
+                "name": "archived.pdf",
+                "raw": b"%PDF archived",
+                "res_model": "account.move",
+                "res_id": cls.inv_overdue.id,
+            }
         )
         env["client_hub.issued.document"]._archive(
             [cls.inv_overdue._client_hub_prepare_archive_vals(attachment)]

@@ -6,7 +6,7 @@ from ..models.archive.client_hub_issued_document_export import CSV_ROUTE, ZIP_RO
 
 
 class ClientHubArchiveSearch(models.TransientModel):
-    """"Archive Search": the search of the Electronic Bookkeeping Act, a date range, an
+    """ "Archive Search": the search of the Electronic Bookkeeping Act, a date range, an
     amount range and a counterparty, combined, opened as a list or downloaded as a CSV
     with the hashes or a ZIP of the PDFs for a tax audit. Bad input is refused in the
     dialog, which stays open with what was typed."""
@@ -26,9 +26,11 @@ class ClientHubArchiveSearch(models.TransientModel):
         domain="[('parent_id', '=', False)]",
     )
     document_type = fields.Selection(
-        selection=lambda self: self.env["client_hub.issued.document"]
-        ._fields["document_type"]
-        ._description_selection(self.env),
+        selection=lambda self: (
+            self.env["client_hub.issued.document"]
+            ._fields["document_type"]
+            ._description_selection(self.env)
+        ),
     )
 
     def _get_params(self):
@@ -43,7 +45,9 @@ class ClientHubArchiveSearch(models.TransientModel):
             "partner_id": self.partner_id.commercial_partner_id.id or None,
             "document_type": self.document_type or None,
         }
-        return {key: value for key, value in params.items() if value not in (None, False)}
+        return {
+            key: value for key, value in params.items() if value not in (None, False)
+        }
 
     def _get_domain(self):
         return self.env["client_hub.issued.document"]._get_archive_search_domain(

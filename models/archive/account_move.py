@@ -16,7 +16,9 @@ class AccountMove(models.Model):
             self,
             attachment,
             content,
-            document_type="credit_note" if self.move_type == "out_refund" else "invoice",
+            document_type="credit_note"
+            if self.move_type == "out_refund"
+            else "invoice",
             date=self.invoice_date or self.date,
             amount=self.amount_total,
             currency_id=self.currency_id.id,

@@ -229,7 +229,11 @@ class ClientHubIssuedDocument(models.Model):
                     end=date_to,
                 )
             )
-        if amount_min is not None and amount_max is not None and amount_min > amount_max:
+        if (
+            amount_min is not None
+            and amount_max is not None
+            and amount_min > amount_max
+        ):
             raise UserError(
                 self.env._(
                     "The amount range is reversed: the minimum (%(min)s) is above the "
@@ -251,7 +255,9 @@ class ClientHubIssuedDocument(models.Model):
             domain &= Domain("partner_id", "=", partner)
         if ids:
             raw_ids = ids.split(",") if isinstance(ids, str) else ids
-            domain &= Domain("id", "in", [self._parse_id(i, record=True) for i in raw_ids])
+            domain &= Domain(
+                "id", "in", [self._parse_id(i, record=True) for i in raw_ids]
+            )
         if document_type:
             if document_type not in dict(self._fields["document_type"].selection):
                 raise UserError(self.env._("Unknown document type."))

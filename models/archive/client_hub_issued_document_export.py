@@ -142,7 +142,9 @@ class ClientHubIssuedDocument(models.Model):
                 # sudo: the reader may read the row (record rules); its PDF is the document
                 attachment_sudo = row.attachment_id.sudo()
                 archive.writestr(entry, attachment_sudo.raw or b"")
-                attachment_sudo.invalidate_recordset(["raw"])  # one file in memory at a time
+                attachment_sudo.invalidate_recordset(
+                    ["raw"]
+                )  # one file in memory at a time
                 writer.writerow(row._csv_row(entry))
             archive.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
         return buffer.getvalue()
