@@ -65,6 +65,10 @@
         "views/client_hub_ticket_portal_templates.xml",
         # the client's language
         "views/client_hub_language_portal_templates.xml",
+        # Electronic Bookkeeping Act archive
+        "security/client_hub_archive_security.xml",
+        "views/client_hub_issued_document_views.xml",
+        "data/client_hub_archive_cron.xml",
         # menus last: they reference the actions above
         "views/client_hub_menus.xml",
     ],

@@ -110,3 +110,9 @@ STRIPE_JP_METHOD_CODES = (STRIPE_JP_BANK_TRANSFER, STRIPE_KONBINI)
 KONBINI_MAX_AMOUNT = 300_000
 # the bank transfer fee a client may deduct from a transfer by default, in yen
 DEFAULT_TRANSFER_FEE_MAX = 880
+
+# Electronic Bookkeeping Act archive (電子帳簿保存法) ----------------------------------------
+PARAM_ARCHIVE_ZIP_MAX = "client_hub.archive_zip_max"  # documents in one audit ZIP
+DEFAULT_ARCHIVE_ZIP_MAX = 500
+# rows hashed per batch by "Verify" and its daily cron (their files are read one by one)
+ARCHIVE_VERIFY_BATCH = 200

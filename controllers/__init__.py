@@ -7,3 +7,4 @@ from . import portal
 from . import portal_email
 from . import language
 from . import passkey
+from . import archive

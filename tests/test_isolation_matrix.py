@@ -78,6 +78,9 @@ MATRIX = {
     "/client/login":                               (SENT,   SENT,      SENT,   SENT,     SENT,   SENT,    SENT,    SENT),  # noqa: E501
     "/client/email/confirm/<string:token>":        (A,      DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
     "/payment/stripe/webhook":                     (DENIED, DENIED,    DENIED, DENIED,   DENIED, DENIED,  DENIED,  DENIED),  # noqa: E501
+    # staff only: the archive of the documents issued (staff of another company: test_archive_http)
+    "/client_hub/archive/csv":                     (DENIED, DENIED,    DENIED, DENIED,   LOGIN,  LOGIN,   LOGIN,   LOGIN),  # noqa: E501
+    "/client_hub/archive/zip":                     (DENIED, DENIED,    DENIED, DENIED,   LOGIN,  LOGIN,   LOGIN,   LOGIN),  # noqa: E501
 }
 # Stock routes that serve the module's documents to clients (not discovered: the module
 # does not define them), held to the same table.
@@ -326,6 +329,22 @@ class TestIsolationMatrix(
         self.env.flush_all()
         return order
 
+    def _archive_of_a(self):
+        """An issued document of A's in the archive, named by A's marker."""
+        invoice = self.inv_overdue
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{invoice.name}.pdf",
+                "raw": f"%PDF {invoice.name}".encode(),
+                "res_model": "account.move",
+                "res_id": invoice.id,
+            }
+        )
+        self.env["client_hub.issued.document"]._archive(
+            [invoice._client_hub_prepare_archive_vals(attachment)]
+        )
+        self.env.flush_all()
+
     def _post(self, path, data=None, **kwargs):
         pairs = list(data or [])
         pairs.append(("csrf_token", Request.csrf_token(self)))
@@ -354,6 +373,9 @@ class TestIsolationMatrix(
             return {"ticket": self._ticket_of_a()}
         if route == "/my/orders/<int:order_id>/decline":
             return {"order": self._quotation_of_a()}
+        if route.startswith("/client_hub/archive/"):
+            self._archive_of_a()
+            return {}
         if route == "/client/magic/<string:token>":
             if caller == "client":
                 url = self.portal_a.partner_id._get_client_magic_link_url(
@@ -465,6 +487,9 @@ class TestIsolationMatrix(
                 allow_redirects=False,
             )
             return [(response, {"webhook": True})]
+        if route.startswith("/client_hub/archive/"):
+            context = {"zip": True} if route.endswith("zip") else {}
+            return [(self._get(f"{route}?partner_id={self.client_a.id}"), context)]
         if route == "/my/invoices/<int:invoice_id>":
             return [
                 (self._get(f"/my/invoices/{self.inv_overdue.id}"), {"follow": True})

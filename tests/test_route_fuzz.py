@@ -66,6 +66,8 @@ ID_TARGETS = {
     "sale_order_id",
     "provider_id",
     "payment_method_id",
+    "partner_id",
+    "ids",
 }
 # ...but for these, left empty, is "none" (a ticket about no invoice is a ticket).
 OPTIONAL_IDS = {"invoice_id", "sale_order_id"}
@@ -78,6 +80,15 @@ MALFORMED_JSON_VALUES = [
     ("30-digit int", 10**30),
 ]
 
+ARCHIVE_PARAMS = (
+    "date_from",
+    "date_to",
+    "amount_min",
+    "amount_max",
+    "partner_id",
+    "document_type",
+    "ids",
+)
 # Parameters a route reads from the request besides the ones named in its signature
 # (form fields read through `**kw` or `request.httprequest.form`).
 EXTRA_PARAMS = {
@@ -100,7 +111,12 @@ EXTRA_PARAMS = {
         "sale_order_id",
     ),
     "/my/tickets/<int:ticket_id>": ("created",),
+    "/client_hub/archive/csv": ARCHIVE_PARAMS,
+    "/client_hub/archive/zip": ARCHIVE_PARAMS,
 }
+# Routes for staff only: "client" is then an internal user (portal users get a 404, see
+# test_isolation_matrix).
+STAFF_ROUTES = {"/client_hub/archive/csv", "/client_hub/archive/zip"}
 # Routes whose GET ignores every parameter (it only shows a form): fuzzed on POST only.
 # (/my/tickets/new reads `invoice_id` on GET: "Ask about this invoice".)
 PARAMS_IGNORED_ON_GET = set()
@@ -203,6 +219,18 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
         )
         cls.order_bravo.action_quotation_sent()
         cls.order_bravo._portal_ensure_token()
+        # an issued document in the archive, so that its downloads have a file to pack
+        attachment = env["ir.attachment"].create(
+            {
+                "name": "archived.pdf",
+                "raw": b"%PDF archived",
+                "res_model": "account.move",
+                "res_id": cls.inv_overdue.id,
+            }
+        )
+        env["client_hub.issued.document"]._archive(
+            [cls.inv_overdue._client_hub_prepare_archive_vals(attachment)]
+        )
         # The limiter must not answer 429 before the fuzzed code runs: its limits are raised,
         # not disabled, so that it still counts every request.
         for kind in DEFAULT_LIMITS:
@@ -467,7 +495,10 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
             else routing["methods"] or ["GET", "POST"]
         )
 
-    def _sign_in(self, identity):
+    def _sign_in(self, identity, rule=None):
+        if identity == "client" and rule is not None and rule.rule in STAFF_ROUTES:
+            self._login(self.agent)
+            return
         self._login(self.portal_a if identity == "client" else None)
 
     def _written(self):
@@ -525,12 +556,12 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
                 for rule in rules:
                     # A public route may sign the visitor in: a new session after each request to one.
                     public = rule.endpoint.routing["auth"] != "user"
-                    self._sign_in(identity)
+                    self._sign_in(identity, rule)
                     for http_method, target, label, value in self._fuzz_plan(
                         rule, identity == "client"
                     ):
                         if public:
-                            self._sign_in(identity)
+                            self._sign_in(identity, rule)
                         del collector.tracebacks[:]
                         status, rpc_error, debug = self._send(
                             rule, http_method, target, value
@@ -598,7 +629,7 @@ class TestRouteFuzz(StatementCommon, StatementHttpMixin, ClientHubHttpCommon):
         for rule in sorted(self._module_rules(), key=lambda rule: rule.rule):
             for http_method in self._http_methods(rule):
                 with self.subTest(route=rule.rule, method=http_method):
-                    self._sign_in("client")
+                    self._sign_in("client", rule)
                     status, rpc_error, debug = self._send(rule, http_method)
                     self.assertLess(status, 400)
                     self.assertIsNone(rpc_error, debug)

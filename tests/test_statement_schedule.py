@@ -337,6 +337,12 @@ class TestScheduledStatementsConcurrentRuns(
     def _remove_committed(self, partner_ids, move_ids):
         with db_connect(self.env.cr.dbname).cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # the statements sent were archived: nobody deletes those rows but by SQL,
+            # and their files stay protected while they exist
+            cr.execute(
+                "DELETE FROM client_hub_issued_document WHERE partner_id IN %s",
+                [tuple(partner_ids)],
+            )
             messages = env["mail.message"].search(
                 [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
             )
