@@ -182,6 +182,83 @@ class ClientHubFiguresBucket(models.Model):
         )
 
     @api.model
+    def _rules_restrict_company_only(self, model_name):
+        """Whether the user's read rules on ``model_name`` restrict nothing but the
+        company (as `_use_buckets` for the invoices)."""
+        rules = self.env["ir.rule"]._compute_domain(model_name, "read")
+        return all(
+            condition.field_expr == "company_id"
+            for condition in rules.iter_conditions()
+        )
+
+    @api.model
+    def _read_untaxed_invoiced(self, partner_ids, company_ids):
+        """The untaxed total of the posted customer invoices minus credit notes of the
+        commercial partners ``partner_ids`` in the companies ``company_ids`` (stock's
+        Invoiced), from the lifetime and pending rows.
+
+        :return: {commercial partner id: amount}
+        """
+        Move = self.env["account.move"]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s commercial_partner_id, SUM(amount_untaxed) FROM %s"
+                " WHERE commercial_partner_id = ANY(%s) AND company_id = ANY(%s)"
+                " GROUP BY 1",
+                SQL(to_flush=[Move._fields[fname] for fname in self._SOURCE_FIELDS]),
+                SQL.identifier(self._table),
+                list(partner_ids),
+                list(company_ids),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _read_sales_since(self, partner_ids):
+        """What stock's DSO divides by, for the commercial partners ``partner_ids`` in
+        the current company: the date of their first posted sale document and the total
+        of these documents, taxes included (the engine's invoices and credit notes, plus
+        the receipts, which it does not count).
+
+        :return: {commercial partner id: (first invoice date, total)}, for the partners
+            with posted sale documents
+        """
+        if not partner_ids:
+            return {}
+        Move = self.env["account.move"]
+        move_fields = [
+            Move._fields[fname]
+            for fname in (*self._SOURCE_FIELDS, "invoice_date")
+        ]
+        moves = SQL.identifier(Move._table)
+        company_id = self.env.company.id
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT %(flush)s p.id,
+                   (SELECT MIN(m.invoice_date) FROM %(moves)s m
+                     WHERE m.commercial_partner_id = p.id AND m.company_id = %(company)s
+                       AND m.state = 'posted'
+                       AND m.move_type IN ('out_invoice', 'out_refund', 'out_receipt')),
+                   COALESCE((SELECT SUM(b.amount_total) FROM %(table)s b
+                              WHERE b.commercial_partner_id = p.id
+                                AND b.company_id = %(company)s), 0)
+                   + COALESCE((SELECT SUM(m.amount_total_signed) FROM %(moves)s m
+                                WHERE m.commercial_partner_id = p.id
+                                  AND m.company_id = %(company)s
+                                  AND m.state = 'posted' AND m.move_type = 'out_receipt'), 0)
+              FROM unnest(%(ids)s) AS p(id)
+            """,
+                flush=SQL(to_flush=move_fields),
+                moves=moves,
+                table=SQL.identifier(self._table),
+                company=company_id,
+                ids=list(partner_ids),
+            )
+        )
+        return {pid: (oldest, total) for pid, oldest, total in rows if oldest}
+
+    @api.model
     def _figure_aggregates(self, cols):
         """SQL aggregates of the figures over the rows of `_figures_query`."""
         total, residual = cols["total"], cols["residual"]

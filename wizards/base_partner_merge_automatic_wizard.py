@@ -31,6 +31,10 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         signing whoever holds them in as its contact. The destination keeps its own.
         """
         self._client_hub_revoke_merged_access(src_partners, dst_partner)
+        # the documents of a merged contact keep the commercial partner they have
+        src_partners._client_hub_flag_moved_documents(
+            (src_partners | dst_partner).commercial_partner_id
+        )
         res = super()._update_foreign_keys(src_partners, dst_partner)
         self.env["client_hub.figures.bucket"]._rebuild((src_partners | dst_partner).ids)
         return res
