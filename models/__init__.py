@@ -71,3 +71,4 @@ from . import ir_http
 from . import res_partner_bank
 from . import account_move_bank_transfer
 from . import res_partner_bank_transfer
+from . import payment_behaviour
