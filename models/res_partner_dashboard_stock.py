@@ -19,6 +19,11 @@ class ResPartner(models.Model):
         "stock then.",
     )
 
+    # the companies under another partner (`_client_hub_holding_companies`)
+    _client_hub_nested_companies_idx = models.Index(
+        "(parent_id) WHERE is_company AND parent_id IS NOT NULL"
+    )
+
     def _credit_debit_get(self):
         """Override of `account`: stock's query over the partner's open items only.
 
@@ -141,16 +146,9 @@ class ResPartner(models.Model):
         candidates = self.filtered(lambda p: p.id and p.commercial_partner_id == p)
         if not candidates:
             return {}
-        # companies under a candidate (each its own commercial partner)
-        nested = self.with_context(active_test=False).search(
-            [("parent_id", "child_of", candidates.ids), ("is_company", "=", True)]
-        )
         served = candidates.filtered(lambda p: not p.sudo().client_hub_moved_documents)
         # a company under a candidate: stock counts its invoices in each of its ancestors
-        for company in nested:
-            served -= self.browse(
-                company._client_hub_ancestor_ids()
-            )
+        served -= self._client_hub_holding_companies(served)
         served -= self._client_hub_cash_rounded(served)
         if not served:
             return {}
@@ -159,14 +157,29 @@ class ResPartner(models.Model):
         )
         return {pid: totals.get(pid, 0.0) for pid in served.ids}
 
-    def _client_hub_ancestor_ids(self):
-        """The ids of the parents of this partner, up to the top."""
-        self.ensure_one()
-        ids, parent = [], self.parent_id
-        while parent and parent.id not in ids:
-            ids.append(parent.id)
-            parent = parent.parent_id
-        return ids
+    def _client_hub_holding_companies(self, partners):
+        """The partners of ``partners`` with a company under them (at any depth), from
+        the few companies that have a parent (`_client_hub_nested_companies_idx`)."""
+        if not partners:
+            return partners
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH RECURSIVE up(ancestor) AS (
+                SELECT %(flush)s parent_id FROM %(table)s
+                 WHERE is_company AND parent_id IS NOT NULL
+                 UNION
+                SELECT p.parent_id FROM up JOIN %(table)s p ON p.id = up.ancestor
+                 WHERE p.parent_id IS NOT NULL
+            )
+            SELECT ancestor FROM up WHERE ancestor = ANY(%(ids)s)
+            """,
+                flush=SQL(to_flush=[self._fields["parent_id"], self._fields["is_company"]]),
+                table=SQL.identifier(self._table),
+                ids=partners.ids,
+            )
+        )
+        return self.browse(pid for (pid,) in rows)
 
     def write(self, vals):
         """Override of `base` to flag the commercial partners between which invoiced
