@@ -119,58 +119,81 @@ def salesman():
 
 def run():
     rows = []
-    for label, user in (("admin", env.ref("base.user_admin")), ("salesperson", salesman())):
-        user_env = env(user=user.id, su=False, context={"res_partner_search_mode": "customer"})
-        Partner = user_env["res.partner"]
-        big = Partner.search([("name", "=", f"{MARK} big client")])
-        tree = Partner.search([("name", "=", f"{MARK} contact tree")])
-        client_spec = view_spec(user_env, "client_hub.res_partner_view_form_client")
-        contact_spec = view_spec(user_env, "base.view_partner_form")
-        stock_ctx = {"client_hub_stock_figures": True}
-        list_spec = {
-            "display_name": {},
-            "client_balance_due": {},
-            "client_overdue_amount": {},
-        }
-        overdue = [*CLIENTS_DOMAIN, ("client_is_overdue", "=", True)]
+    for label, user in (
+        ("admin", env.ref("base.user_admin")),
+        ("salesperson", salesman()),
+    ):
+        rows += measure_user(label, user)
+    return rows
 
-        def form(partner, spec, ctx=None):
-            return lambda: partner.with_context(**(ctx or {})).web_read(spec)
 
-        def page(domain, order=None):
-            return lambda: Partner.web_search_read(
-                domain, list_spec, limit=80, order=order, count_limit=10001
-            )
+def measure_user(label, user):
+    """The rows of the table for ``user``."""
+    rows = []
+    user_env = env(
+        user=user.id, su=False, context={"res_partner_search_mode": "customer"}
+    )
+    Partner = user_env["res.partner"]
+    big = Partner.search([("name", "=", f"{MARK} big client")])
+    tree = Partner.search([("name", "=", f"{MARK} contact tree")])
+    client_spec = view_spec(user_env, "client_hub.res_partner_view_form_client")
+    contact_spec = view_spec(user_env, "base.view_partner_form")
+    stock_ctx = {"client_hub_stock_figures": True}
+    list_spec = {
+        "display_name": {},
+        "client_balance_due": {},
+        "client_overdue_amount": {},
+    }
+    overdue = [*CLIENTS_DOMAIN, ("client_is_overdue", "=", True)]
 
-        def behaviour():
-            return Partner._client_payment_rows(big.ids)
+    def form(partner, spec, ctx=None):
+        return lambda: partner.with_context(**(ctx or {})).web_read(spec)
 
-        cases = [
-            ("Clients form, big client (50,000 documents)", form(big, client_spec),
-             stock(form(big, client_spec, stock_ctx))),
-            ("Clients form, the 20,000-contact company", form(tree, client_spec),
-             stock(form(tree, client_spec, stock_ctx))),
-            ("stock contact form, big client", form(big, contact_spec),
-             stock(form(big, contact_spec, stock_ctx))),
-            ("payment behaviour, big client", behaviour, stock(behaviour)),
-            ("Clients list, page of 80 sorted by balance due",
-             page(CLIENTS_DOMAIN, "client_balance_due desc"),
-             stock(page(CLIENTS_DOMAIN, "client_balance_due desc"))),
-            ("Clients list, Overdue + its count", page(overdue), stock(page(overdue))),
-        ]
-        for name, ours_fn, stock_fn in cases:
-            if label == "salesperson" and "form" in name and "stock contact" in name:
-                continue
-            ours = measure(user_env, ours_fn)
-            theirs = measure(user_env, stock_fn)
-            row = (
-                f"| {label} | {name} | {ours[0]:.1f} ({ours[1]:.1f}) / {ours[2]}"
-                f" | {theirs[0]:.1f} ({theirs[1]:.1f}) / {theirs[2]}"
-                f" | {theirs[0] / ours[0]:.1f}x, {theirs[1] / ours[1]:.1f}x |"
-            )
-            print(row, flush=True)
-            rows.append(row)
-        user_env.cr.rollback()
+    def page(domain, order=None):
+        return lambda: Partner.web_search_read(
+            domain, list_spec, limit=80, order=order, count_limit=10001
+        )
+
+    def behaviour():
+        return Partner._client_payment_rows(big.ids)
+
+    cases = [
+        (
+            "Clients form, big client (50,000 documents)",
+            form(big, client_spec),
+            stock(form(big, client_spec, stock_ctx)),
+        ),
+        (
+            "Clients form, the 20,000-contact company",
+            form(tree, client_spec),
+            stock(form(tree, client_spec, stock_ctx)),
+        ),
+        (
+            "stock contact form, big client",
+            form(big, contact_spec),
+            stock(form(big, contact_spec, stock_ctx)),
+        ),
+        ("payment behaviour, big client", behaviour, stock(behaviour)),
+        (
+            "Clients list, page of 80 sorted by balance due",
+            page(CLIENTS_DOMAIN, "client_balance_due desc"),
+            stock(page(CLIENTS_DOMAIN, "client_balance_due desc")),
+        ),
+        ("Clients list, Overdue + its count", page(overdue), stock(page(overdue))),
+    ]
+    for name, ours_fn, stock_fn in cases:
+        if label == "salesperson" and "form" in name and "stock contact" in name:
+            continue
+        ours = measure(user_env, ours_fn)
+        theirs = measure(user_env, stock_fn)
+        row = (
+            f"| {label} | {name} | {ours[0]:.1f} ({ours[1]:.1f}) / {ours[2]}"
+            f" | {theirs[0]:.1f} ({theirs[1]:.1f}) / {theirs[2]}"
+            f" | {theirs[0] / ours[0]:.1f}x, {theirs[1] / ours[1]:.1f}x |"
+        )
+        print(row, flush=True)
+        rows.append(row)
+    user_env.cr.rollback()
     return rows
 
 

@@ -98,7 +98,9 @@ class ClientHubFiguresBucket(models.Model):
         res = super().init()
         # replaced by `_client_figure_rows` (which also covers the untaxed total)
         self.env.cr.execute(
-            SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"{self._table}__client_rows"))
+            SQL(
+                "DROP INDEX IF EXISTS %s", SQL.identifier(f"{self._table}__client_rows")
+            )
         )
         self._install_trigger()
         # (re)build from the documents: install, and any update of the module

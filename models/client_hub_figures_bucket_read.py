@@ -227,8 +227,7 @@ class ClientHubFiguresBucket(models.Model):
             return {}
         Move = self.env["account.move"]
         move_fields = [
-            Move._fields[fname]
-            for fname in (*self._SOURCE_FIELDS, "invoice_date")
+            Move._fields[fname] for fname in (*self._SOURCE_FIELDS, "invoice_date")
         ]
         moves = SQL.identifier(Move._table)
         company_id = self.env.company.id

@@ -174,7 +174,9 @@ class ResPartner(models.Model):
             )
             SELECT ancestor FROM up WHERE ancestor = ANY(%(ids)s)
             """,
-                flush=SQL(to_flush=[self._fields["parent_id"], self._fields["is_company"]]),
+                flush=SQL(
+                    to_flush=[self._fields["parent_id"], self._fields["is_company"]]
+                ),
                 table=SQL.identifier(self._table),
                 ids=partners.ids,
             )
@@ -188,7 +190,9 @@ class ResPartner(models.Model):
         (`client_hub_moved_documents`)."""
         if not {"parent_id", "is_company"} & set(vals):
             return super().write(vals)
-        family = self.with_context(active_test=False).search([("id", "child_of", self.ids)])
+        family = self.with_context(active_test=False).search(
+            [("id", "child_of", self.ids)]
+        )
         before = {partner: partner.commercial_partner_id for partner in family}
         res = super().write(vals)
         moved = family.filtered(lambda p: p.commercial_partner_id != before[p])
@@ -202,13 +206,17 @@ class ResPartner(models.Model):
     def _client_hub_flag_moved_documents(self, commercial_partners):
         """Flag ``commercial_partners`` when the partners of ``self`` have posted
         customer documents."""
-        invoiced = self.env["account.move"].sudo().search_count(  # existence only
-            [
-                ("partner_id", "in", self.ids),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-            ],
-            limit=1,
+        invoiced = (
+            self.env["account.move"]
+            .sudo()
+            .search_count(  # existence only
+                [
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                ],
+                limit=1,
+            )
         )
         if invoiced:
             # the flag is technical, set whoever moves the contact

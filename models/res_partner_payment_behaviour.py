@@ -170,7 +170,9 @@ class ResPartner(models.Model):
         if not partner_ids or not self.env["account.move"].has_access("read"):
             return {}
         if self.env["client_hub.figures.bucket"]._use_buckets():
-            select = self.env["client_hub.payment.bucket"]._aggregate_in_sql(partner_ids)
+            select = self.env["client_hub.payment.bucket"]._aggregate_in_sql(
+                partner_ids
+            )
         else:
             query, cols = self._client_payments_query()
             query.add_where(SQL("%s IN %s", cols["partner"], tuple(partner_ids)))

@@ -49,7 +49,7 @@ class TestStockFiguresFromEngine(DashboardCommon):
         ours = {(p, f): p[f] for p in partners for f in STOCK}
         stock = partners.with_context(client_hub_stock_figures=True)
         stock.invalidate_recordset(STOCK)
-        return [(p, f, ours[p, f], p.with_context(stock.env.context)[f]) for p, f in ours]
+        return [(p, f, ours[p, f], p.with_env(stock.env)[f]) for p, f in ours]
 
     def assertAsStock(self, partners):
         for partner, fname, ours, stock in self._stock_and_ours(partners):

@@ -348,4 +348,3 @@ class ClientHubPaymentBucket(models.Model):
         if aggregate:
             aggregates = {"value": aggregates[aggregate]}
         return self._client_sql(aggregates, partner_ids)
-
