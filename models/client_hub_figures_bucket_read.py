@@ -1,5 +1,11 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+# The domain of `account.account_move_comp_rule`, the multi-company rule of stock Odoo on
+# invoices (a copy, not the record: an edited record must not widen the fast path).
+STOCK_MOVE_RULE = "[('company_id', 'in', company_ids)]"
 
 
 class ClientHubFiguresBucket(models.Model):
@@ -113,8 +119,9 @@ class ClientHubFiguresBucket(models.Model):
 
         Two sources, same figures:
 
-        * the buckets, when the user's record rules on invoices only restrict the company
-          (accountants): constant time whatever the number of invoices;
+        * the buckets, when the user's record rules on invoices allow what stock Odoo's
+          multi-company rule allows (accountants, `_use_buckets`): constant time
+          whatever the number of invoices;
         * otherwise account.move itself through `_search`, so that rules such as sale's
           "own documents only" apply: a salesperson gets the figures of what they may see.
 
@@ -173,23 +180,30 @@ class ClientHubFiguresBucket(models.Model):
 
     @api.model
     def _use_buckets(self):
-        """Whether the user's record rules on account.move restrict nothing but the
-        company (the figures are always read for the current company)."""
-        rules = self.env["ir.rule"]._compute_domain("account.move", "read")
-        return all(
-            condition.field_expr == "company_id"
-            for condition in rules.iter_conditions()
-        )
+        """Whether the user may read every invoice of the current company, the buckets
+        adding them all up.
+
+        Decided from what the user's record rules on account.move allow, not from the
+        fields they name (``company_id = <another company>`` names only the company and
+        allows less): their domain, as `ir.rule` computes it for the user, must be the
+        one stock Odoo's multi-company rule gives (`STOCK_MOVE_RULE`), or no restriction
+        at all (superuser). Any other rule, however it is written, takes the live path.
+        """
+        IrRule = self.env["ir.rule"]
+        Move = self.env["account.move"]
+        rules = IrRule._compute_domain("account.move", "read")
+        stock = Domain(safe_eval(STOCK_MOVE_RULE, IrRule._eval_context()))
+        return rules.is_true() or rules == stock.optimize(Move)
 
     @api.model
-    def _rules_restrict_company_only(self, model_name):
-        """Whether the user's read rules on ``model_name`` restrict nothing but the
-        company (as `_use_buckets` for the invoices)."""
-        rules = self.env["ir.rule"]._compute_domain(model_name, "read")
-        return all(
-            condition.field_expr == "company_id"
-            for condition in rules.iter_conditions()
-        )
+    def _rules_are_stock_company_rule(self, model_name):
+        """Whether the user's read rules on ``model_name`` allow what stock's
+        multi-company rule allows (`STOCK_MOVE_RULE`, the rule of account.move and of
+        the invoice analysis), as `_use_buckets` decides for the invoices."""
+        IrRule = self.env["ir.rule"]
+        rules = IrRule._compute_domain(model_name, "read")
+        stock = Domain(safe_eval(STOCK_MOVE_RULE, IrRule._eval_context()))
+        return rules.is_true() or rules == stock.optimize(self.env[model_name])
 
     @api.model
     def _read_untaxed_invoiced(self, partner_ids, company_ids):

@@ -124,7 +124,7 @@ class ResPartner(models.Model):
             self.env.context.get("client_hub_stock_figures")
             or len(companies.currency_id) != 1
             or not self.env["account.invoice.report"].has_access("read")
-            or not Figures._rules_restrict_company_only("account.invoice.report")
+            or not Figures._rules_are_stock_company_rule("account.invoice.report")
         ):
             return None
         return companies

@@ -18,6 +18,7 @@ from .common import (
     MAGIC_RE,
     ClientHubCommon,
     MagicLinkHttpCommon,
+    StatementCommon,
     StatementFixtures,
     StatementHttpCommon,
     StatementHttpMixin,
@@ -161,11 +162,14 @@ class TestPayableStatementEmail(
         self.assertEqual(overdue.mapped("payment_state"), ["paid", "paid"])
         # a payment the accountant registers by hand is not paid from the statement
         self._register_payment(self.inv_current)
+        # the accountant who sent it reads what was paid from it (finding 8: the
+        # amounts are for accountants, whatever flow booked the payment)
+        log = log.with_user(self.sender)
         log.invalidate_recordset()
         self.assertEqual(log.transaction_ids, tx)
         self.assertEqual(log.amount_paid, 150.0)
         # the next statement only counts what is paid after it
-        next_log = self._log(self._send_statement(self.sender))
+        next_log = self._log(self._send_statement(self.sender)).with_user(self.sender)
         next_log.sudo().sent_date = tx.last_state_change + timedelta(minutes=1)
         (log | next_log).invalidate_recordset()
         self.assertEqual(log.amount_paid, 150.0)
@@ -199,6 +203,108 @@ class TestStatementLogAccess(StatementSendMixin, ClientHubCommon, MailCase):
             log.with_user(self.portal_a).read(["state"])
         with self.assertRaises(AccessError):
             log.with_user(self.agent).write({"opened_date": False})
+
+
+class TestStatementLogAmounts(StatementSendMixin, StatementCommon, MailCase):
+    """What was paid from a statement is for accountants (finding 8): the amounts and
+    the payment transactions of the log carry the group that reads payment
+    transactions (`account_payment`: `account.group_account_invoice`), as sale's
+    `transaction_ids` do; the rest of the log stays readable by the company's staff."""
+
+    @classmethod
+    def default_env_context(cls):
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.employee = new_test_user(
+            cls.env,
+            login="ch_stmt_employee",
+            name="Eric Employee",
+            groups="base.group_user,base.group_partner_manager",
+        )
+        cls.invoicing = new_test_user(
+            cls.env,
+            login="ch_stmt_invoicing",
+            name="Iris Invoicing",
+            groups="base.group_user,account.group_account_invoice",
+        )
+
+    def _paid_log(self):
+        """A statement of Alpha sent an hour ago, and 60.0 paid from its page since."""
+        log = self._log(self._send_statement(self.env.user))
+        log.sent_date -= timedelta(hours=1)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider_stripe.id,
+                    "payment_method_id": self.pm_card.id,
+                    "reference": "CH-STMT-AMOUNTS-1",
+                    "amount": 60.0,
+                    "currency_id": self.env.company.currency_id.id,
+                    "partner_id": self.portal_a.partner_id.id,
+                    "landing_route": "/my/statement",
+                    "state": "done",
+                }
+            )
+        )
+        log.invalidate_recordset()
+        return log, tx
+
+    def test_employee_reads_no_amounts(self):
+        log, _tx = self._paid_log()
+        log = log.with_user(self.employee)
+        self.assertEqual(log.read(["state"])[0]["state"], "sent", "the log, yes")
+        for fname in ("amount_paid", "transaction_ids"):
+            # refused as a field of accountants, not by chance of computing it
+            with self.assertRaisesRegex(AccessError, f'the field "{fname}"'):
+                log.read([fname])
+            with self.assertRaisesRegex(AccessError, f'the field "{fname}"'):
+                log.search_read([("id", "=", log.id)], [fname])
+
+    def test_employee_opens_the_log(self):
+        """The list and form of the log, as the web client reads them, open for an
+        employee (without the amounts) and for an accountant (with them)."""
+        log, _tx = self._paid_log()
+        for user in (self.employee, self.invoicing):
+            Log = log.with_user(user)
+            views = Log.get_views([(False, "list"), (False, "form")])
+            for view_type in ("list", "form"):
+                fnames = views["models"]["client_hub.statement.log"]["fields"]
+                arch = views["views"][view_type]["arch"]
+                spec = {fname: {} for fname in fnames if f'name="{fname}"' in arch}
+                spec.pop("transaction_ids", None)
+                rows = Log.web_search_read([("id", "=", log.id)], spec)["records"]
+                self.assertEqual(rows[0]["id"], log.id, f"{user.login} {view_type}")
+
+    def test_invoicing_user_reads_amounts(self):
+        log, tx = self._paid_log()
+        [values] = log.with_user(self.invoicing).read(["amount_paid", "transaction_ids"])
+        self.assertEqual(values["amount_paid"], 60.0)
+        self.assertEqual(values["transaction_ids"], tx.ids)
+
+    def test_views_show_amounts_to_accountants_only(self):
+        Log = self.env["client_hub.statement.log"]
+        Partner = self.env["res.partner"]
+        for user, shown in ((self.employee, False), (self.invoicing, True)):
+            views = Log.with_user(user).get_views([(False, "list"), (False, "form")])
+            for view_type in ("list", "form"):
+                arch = views["views"][view_type]["arch"]
+                for fname in ("amount_paid", "transaction_ids"):
+                    if view_type == "list" and fname == "transaction_ids":
+                        continue
+                    self.assertEqual(
+                        f'name="{fname}"' in arch, shown, f"{user.login} {view_type}"
+                    )
+            # the Statements tab of the client form embeds the log's list
+            client_form = self.env.ref("client_hub.res_partner_view_form_client")
+            form = Partner.with_user(user).get_views([(client_form.id, "form")])
+            arch = form["views"]["form"]["arch"]
+            self.assertIn('name="client_statement_log_ids"', arch)
+            self.assertEqual('name="amount_paid"' in arch, shown, user.login)
 
 
 @tagged("post_install", "-at_install")
