@@ -5,6 +5,7 @@ from . import wizards
 
 
 def uninstall_hook(env):
-    """Drop what lives outside the ORM: the trigger on account_move that fills the
-    dashboard's figures, and its function (the ORM drops the table of the model)."""
+    """Drop what lives outside the ORM: the triggers that fill the dashboard's figures
+    and payment behaviour, and their functions (the ORM drops the models' tables)."""
     env["client_hub.figures.bucket"]._drop_trigger()
+    env["client_hub.payment.bucket"]._drop_triggers()

@@ -16,7 +16,8 @@ process), `--payments P` (50 per process), `--compact-every S` (1 s), `--quick` 
 postings, 4 x 10 payments).
 
 What it does, twice on the same database and client: first "stock" (the triggers the figures
-engine keeps on account_move are disabled: stock Odoo's work only), then "client_hub" (the
+engine keeps on account_move, and the payment engine's on account_move and
+account_partial_reconcile, are disabled: stock Odoo's work only), then "client_hub" (the
 triggers on). Each run has two scenarios:
 
   * postings: N processes each create and post M customer invoices for the SAME client, all
@@ -37,7 +38,8 @@ trigger, the PL/pgSQL statement).
 After each scenario the figures of the client (`client_hub.figures.bucket._read_figures`) are
 compared with a direct SUM over account_move and with the figures after a `_compact` and a
 `_rebuild` of that client (rolled back); the number of documents posted or paid must match
-the successes.
+the successes. In the client_hub run, the client's payment behaviour from the payment engine
+must equal the live query over the reconciliations, before and after a compaction.
 
 Prints a Markdown table (copied to bench/RESULTS_concurrency.md). Exit status 1 when a request
 failed in either run (or a compaction), when client_hub needed more retries than stock, or
@@ -287,37 +289,69 @@ def run_concurrently(registry, job, data, batches, compact_every=0):
 # triggers and figures
 # ----------------------------------------------------------------------------------
 def engine_triggers(cr, env):
-    """The triggers on account_move whose function belongs to the figures engine."""
+    """(table, trigger) of the triggers whose function belongs to the figures engine or
+    to the payment engine (on account_move and account_partial_reconcile)."""
     cr.execute(
         SQL(
-            """SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-                WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal AND p.proname LIKE %s
-             ORDER BY t.tgname""",
-            env["account.move"]._table,
+            """SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                 JOIN pg_class c ON c.oid = t.tgrelid
+                WHERE c.relname IN %s AND NOT t.tgisinternal
+                  AND (p.proname LIKE %s OR p.proname LIKE 'client_hub_payment%%')
+             ORDER BY c.relname, t.tgname""",
+            (env["account.move"]._table, "account_partial_reconcile"),
             env["client_hub.figures.bucket"]._table + "%",
         )
     )
-    return [name for (name,) in cr.fetchall()]
+    return cr.fetchall()
 
 
 def set_triggers(registry, enabled, partner_id):
-    """Enable or disable the engine's triggers (committed); rebuild the client's figures
-    when enabling, since the documents changed without them."""
+    """Enable or disable the engines' triggers (committed); rebuild the client's figures
+    (and the payment engine) when enabling, since the documents changed without them."""
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         names = engine_triggers(cr, env)
-        for name in names:
+        for table, name in names:
             cr.execute(
                 SQL(
                     "ALTER TABLE %s %s TRIGGER %s",
-                    SQL.identifier(env["account.move"]._table),
+                    SQL.identifier(table),
                     SQL("ENABLE" if enabled else "DISABLE"),
                     SQL.identifier(name),
                 )
             )
         if enabled:
             env["client_hub.figures.bucket"]._rebuild([partner_id])
-    return names
+            if "client_hub.payment.bucket" in env:
+                env["client_hub.payment.bucket"]._rebuild()
+    return [name for _table, name in names]
+
+
+def payments_exact(env, data):
+    """Whether the payment engine gives the client's payment behaviour as the live
+    query over the reconciliations does (when the module has the engine)."""
+    if "client_hub.payment.bucket" not in env:
+        return True, ""
+    Partner = env["res.partner"]
+    ids = [data["partner_id"]]
+    engine = Partner._client_payment_rows(ids)
+    Figures = type(env["client_hub.figures.bucket"])
+    saved = Figures.__dict__.get("_use_buckets")
+    Figures._use_buckets = lambda self: False
+    try:
+        live = Partner._client_payment_rows(ids)
+    finally:
+        if saved is None:
+            del Figures._use_buckets
+        else:
+            Figures._use_buckets = saved
+    env["client_hub.payment.bucket"]._compact()
+    compacted = Partner._client_payment_rows(ids)
+    row = live.get(data["partner_id"], {})
+    return engine == live == compacted, (
+        f"; payment behaviour engine = live = compacted: {engine == live == compacted}"
+        f" ({', '.join(f'{k} {v}' for k, v in row.items() if k != 'partner_id')})"
+    )
 
 
 def direct_figures(env, data):
@@ -364,7 +398,9 @@ def check_figures(registry, data):
             others["compaction"] = engine_figures(env, data)
         env["client_hub.figures.bucket"]._rebuild([data["partner_id"]])
         others["rebuild"] = engine_figures(env, data)
-        cr.rollback()  # the compaction and the rebuild were checks only
+        cr.rollback()
+        payments_ok, payments_text = payments_exact(env, data)
+        cr.rollback()  # the compactions and the rebuild were checks only
     diffs = {
         name: max(abs(float(read[k]) - float(figures[k])) for k in FIGURES)
         for name, figures in others.items()
@@ -373,7 +409,8 @@ def check_figures(registry, data):
         f"max |engine - {name}| = {diff:.2f}" for name, diff in diffs.items()
     )
     text += f" (engine {', '.join(f'{k} {float(read[k]):.2f}' for k in FIGURES)})"
-    return all(diff < 0.005 for diff in diffs.values()), text
+    exact = all(diff < 0.005 for diff in diffs.values()) and payments_ok
+    return exact, text + payments_text
 
 
 def counts(registry, data):

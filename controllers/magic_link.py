@@ -245,14 +245,15 @@ class ClientHubMagicLinkController(http.Controller):
                 lang=self._get_page_lang(chosen_lang),
             )
         RateLimit = request.env["client_hub.rate.limit"]
-        limited = RateLimit._hit("request_ip", self._client_ip()) or RateLimit._hit(
-            "request_email", normalized
-        )
-        # Over a limit, the page answers as usual and nothing is sent: an error would
-        # tell whoever typed the address that it was blocked, and invite them to block it.
-        if not limited:
+        # Over a limit, the page answers as usual: an error would tell whoever typed the
+        # address that it was blocked, and invite them to block it. Over the per-IP limit
+        # nothing is queued; over the address's, the request is queued and sent only if
+        # the client's latest link no longer works (`client_hub.magic.link.request`).
+        if not RateLimit._hit("request_ip", self._client_ip()):
             request.env["client_hub.magic.link.request"]._enqueue(
-                normalized, ip=self._client_ip()
+                normalized,
+                ip=self._client_ip(),
+                over_limit=bool(RateLimit._hit("request_email", normalized)),
             )
         return self._render(
             "client_hub.magic_link_login_page",

@@ -4,6 +4,7 @@ from . import res_partner
 from . import res_partner_dashboard
 from . import res_partner_dashboard_list
 from . import res_partner_payment_behaviour
+from . import res_partner_dashboard_stock
 from . import res_partner_mail_template
 from . import res_partner_mail_template_tools
 from . import res_partner_magic_link
@@ -32,6 +33,7 @@ from . import res_users_passkey
 from . import res_users_session
 from . import account_move
 from . import account_move_dashboard
+from . import account_move_line_dashboard
 from . import account_move_mail_template
 from . import account_move_statement
 from . import account_move_statement_transaction
@@ -72,3 +74,4 @@ from . import account_move_bank_transfer
 from . import res_partner_bank_transfer
 from . import jp_layout
 from . import archive
+from . import payment_behaviour

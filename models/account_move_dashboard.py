@@ -30,6 +30,22 @@ class AccountMove(models.Model):
         " WHERE move_type IN ('out_invoice', 'out_refund')"
     )
 
+    # Stock's DSO of a client (res.partner `_compute_days_sales_outstanding`): the date of
+    # its first sale, and the total of its receipts (the figures engine holds the rest)
+    _client_hub_first_sale_idx = models.Index(
+        "(commercial_partner_id, company_id, invoice_date)"
+        " WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund', 'out_receipt')"
+    )
+    _client_hub_receipts_idx = models.Index(
+        "(commercial_partner_id, company_id) INCLUDE (amount_total_signed)"
+        " WHERE state = 'posted' AND move_type = 'out_receipt'"
+    )
+    # the clients with cash-rounded documents, whose rounding line stock's Invoiced leaves
+    # out (res.partner `_client_hub_engine_invoiced`)
+    _client_hub_cash_rounding_idx = models.Index(
+        "(commercial_partner_id) WHERE invoice_cash_rounding_id IS NOT NULL"
+    )
+
     @api.depends("state", "move_type", "payment_state", "is_move_sent")
     def _compute_client_invoice_status(self):
         for move in self:

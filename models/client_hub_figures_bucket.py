@@ -43,6 +43,7 @@ class ClientHubFiguresBucket(models.Model):
         "date",
         "amount_total_signed",
         "amount_residual_signed",
+        "amount_untaxed_signed",
     )
     _MOVE_TYPES = ("out_invoice", "out_refund")
 
@@ -59,15 +60,21 @@ class ClientHubFiguresBucket(models.Model):
     )
     amount_total = fields.Monetary(required=True, readonly=True)
     amount_residual = fields.Monetary(required=True, readonly=True)
+    amount_untaxed = fields.Monetary(
+        required=True,
+        readonly=True,
+        default=0.0,
+        help="Untaxed total (stock's Invoiced), on the lifetime rows and pending rows.",
+    )
     move_count = fields.Integer(required=True, readonly=True)
     pending = fields.Boolean(
         readonly=True, help="Written by the trigger, not yet folded by the compaction."
     )
 
     # a client's rows (its figures), read from the index alone
-    _client_rows = models.Index(
+    _client_figure_rows = models.Index(
         "(commercial_partner_id, company_id, due_date)"
-        " INCLUDE (amount_total, amount_residual)"
+        " INCLUDE (amount_total, amount_residual, amount_untaxed)"
     )
     # the open rows, for the balance due and overdue amounts of the whole Clients list
     _open_rows = models.Index(
@@ -89,6 +96,12 @@ class ClientHubFiguresBucket(models.Model):
 
     def init(self):
         res = super().init()
+        # replaced by `_client_figure_rows` (which also covers the untaxed total)
+        self.env.cr.execute(
+            SQL(
+                "DROP INDEX IF EXISTS %s", SQL.identifier(f"{self._table}__client_rows")
+            )
+        )
         self._install_trigger()
         # (re)build from the documents: install, and any update of the module
         self._rebuild()
@@ -127,20 +140,24 @@ class ClientHubFiguresBucket(models.Model):
                 IF TG_OP = 'UPDATE' AND %(counted_old)s AND %(counted_new)s
                    AND (%(key_old)s) IS NOT DISTINCT FROM (%(key_new)s) THEN
                     -- same client, company and due date: one row with the difference
-                    IF %(total_new)s <> %(total_old)s OR %(residual_new)s <> %(residual_old)s THEN
+                    IF %(total_new)s <> %(total_old)s OR %(residual_new)s <> %(residual_old)s
+                       OR %(untaxed_new)s <> %(untaxed_old)s THEN
                         INSERT INTO %(table)s (%(columns)s)
                         VALUES (%(key_new)s, %(total_new)s - %(total_old)s,
-                                %(residual_new)s - %(residual_old)s, 0, TRUE);
+                                %(residual_new)s - %(residual_old)s, 0, TRUE,
+                                %(untaxed_new)s - %(untaxed_old)s);
                     END IF;
                     RETURN NULL;
                 END IF;
                 IF TG_OP <> 'INSERT' AND %(counted_old)s THEN
                     INSERT INTO %(table)s (%(columns)s)
-                    VALUES (%(key_old)s, -%(total_old)s, -%(residual_old)s, -1, TRUE);
+                    VALUES (%(key_old)s, -%(total_old)s, -%(residual_old)s, -1, TRUE,
+                            -%(untaxed_old)s);
                 END IF;
                 IF TG_OP <> 'DELETE' AND %(counted_new)s THEN
                     INSERT INTO %(table)s (%(columns)s)
-                    VALUES (%(key_new)s, %(total_new)s, %(residual_new)s, 1, TRUE);
+                    VALUES (%(key_new)s, %(total_new)s, %(residual_new)s, 1, TRUE,
+                            %(untaxed_new)s);
                 END IF;
                 RETURN NULL;
             END $$;
@@ -163,6 +180,8 @@ class ClientHubFiguresBucket(models.Model):
                 total_new=SQL("COALESCE(NEW.amount_total_signed, 0)"),
                 residual_old=SQL("COALESCE(OLD.amount_residual_signed, 0)"),
                 residual_new=SQL("COALESCE(NEW.amount_residual_signed, 0)"),
+                untaxed_old=SQL("COALESCE(OLD.amount_untaxed_signed, 0)"),
+                untaxed_new=SQL("COALESCE(NEW.amount_untaxed_signed, 0)"),
                 watched_old=watched(old),
                 watched_new=watched(new),
             )
@@ -172,7 +191,7 @@ class ClientHubFiguresBucket(models.Model):
     def _columns_list(self):
         return SQL(
             "commercial_partner_id, company_id, due_date, amount_total, amount_residual,"
-            " move_count, pending"
+            " move_count, pending, amount_untaxed"
         )
 
     @api.model
@@ -226,16 +245,18 @@ class ClientHubFiguresBucket(models.Model):
             WITH moves AS (
                 SELECT commercial_partner_id, company_id, COALESCE(invoice_date_due, date) AS due_date,
                        COALESCE(amount_total_signed, 0) AS amount_total,
-                       COALESCE(amount_residual_signed, 0) AS amount_residual
+                       COALESCE(amount_residual_signed, 0) AS amount_residual,
+                       COALESCE(amount_untaxed_signed, 0) AS amount_untaxed
                   FROM %(move_table)s
                  WHERE state = 'posted' AND move_type IN %(types)s
                    AND commercial_partner_id IS NOT NULL AND %(where)s
             )
             INSERT INTO %(table)s (%(columns)s)
-                SELECT commercial_partner_id, company_id, NULL, SUM(amount_total), 0, COUNT(*), FALSE
+                SELECT commercial_partner_id, company_id, NULL, SUM(amount_total), 0, COUNT(*), FALSE,
+                       SUM(amount_untaxed)
                   FROM moves GROUP BY 1, 2
                  UNION ALL
-                SELECT commercial_partner_id, company_id, due_date, 0, SUM(amount_residual), 0, FALSE
+                SELECT commercial_partner_id, company_id, due_date, 0, SUM(amount_residual), 0, FALSE, 0
                   FROM moves GROUP BY 1, 2, 3 HAVING SUM(amount_residual) <> 0
             """,
                 table=table,
@@ -303,12 +324,14 @@ class ClientHubFiguresBucket(models.Model):
             """
             SELECT commercial_partner_id, company_id, NULL::date AS due_date,
                    SUM(amount_total) AS amount_total, 0 AS amount_residual,
-                   SUM(move_count) AS move_count
+                   SUM(move_count) AS move_count, FALSE AS pending,
+                   SUM(amount_untaxed) AS amount_untaxed
               FROM %(table)s WHERE pending
-          GROUP BY 1, 2 HAVING SUM(amount_total) <> 0 OR SUM(move_count) <> 0
+          GROUP BY 1, 2
+            HAVING SUM(amount_total) <> 0 OR SUM(move_count) <> 0 OR SUM(amount_untaxed) <> 0
          UNION ALL
             SELECT commercial_partner_id, company_id, due_date,
-                   0, SUM(amount_residual), 0
+                   0, SUM(amount_residual), 0, FALSE, 0
               FROM %(table)s WHERE pending
           GROUP BY 1, 2, 3 HAVING SUM(amount_residual) <> 0""",
             table=table,
@@ -324,16 +347,18 @@ class ClientHubFiguresBucket(models.Model):
             UPDATE %(table)s b
                SET amount_total = b.amount_total + d.amount_total,
                    amount_residual = b.amount_residual + d.amount_residual,
-                   move_count = b.move_count + d.move_count
+                   move_count = b.move_count + d.move_count,
+                   amount_untaxed = b.amount_untaxed + d.amount_untaxed
               FROM (%(folded)s) d
              WHERE %(same_key)s;
             INSERT INTO %(table)s (%(columns)s)
-                 SELECT d.*, FALSE FROM (%(folded)s) d
+                 SELECT d.* FROM (%(folded)s) d
                   WHERE NOT EXISTS (SELECT FROM %(table)s b WHERE %(same_key)s);
             DELETE FROM %(table)s WHERE pending;
             DELETE FROM %(table)s
              WHERE NOT pending AND %(clients)s
-               AND CASE WHEN due_date IS NULL THEN amount_total = 0 AND move_count = 0
+               AND CASE WHEN due_date IS NULL
+                        THEN amount_total = 0 AND move_count = 0 AND amount_untaxed = 0
                         ELSE amount_residual = 0 END
             """,
                 table=table,

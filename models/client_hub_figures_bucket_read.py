@@ -1,5 +1,11 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+# The domain of `account.account_move_comp_rule`, the multi-company rule of stock Odoo on
+# invoices (a copy, not the record: an edited record must not widen the fast path).
+STOCK_MOVE_RULE = "[('company_id', 'in', company_ids)]"
 
 
 class ClientHubFiguresBucket(models.Model):
@@ -113,8 +119,9 @@ class ClientHubFiguresBucket(models.Model):
 
         Two sources, same figures:
 
-        * the buckets, when the user's record rules on invoices only restrict the company
-          (accountants): constant time whatever the number of invoices;
+        * the buckets, when the user's record rules on invoices allow what stock Odoo's
+          multi-company rule allows (accountants, `_use_buckets`): constant time
+          whatever the number of invoices;
         * otherwise account.move itself through `_search`, so that rules such as sale's
           "own documents only" apply: a salesperson gets the figures of what they may see.
 
@@ -173,25 +180,96 @@ class ClientHubFiguresBucket(models.Model):
 
     @api.model
     def _use_buckets(self):
-        """Whether the user's record rules on account.move allow every invoice of the
-        current company (the buckets add up all of them; the figures are always read for
-        the current company). Decided from what the rules allow, not from their shape:
-        rules that name only the company allow either all of the current company's
-        invoices or none of them, so one invoice of the current company, evaluated
-        against them, tells which. Any other rule takes the live path (a SUM under the
-        user's rules)."""
-        rules = self.env["ir.rule"]._compute_domain("account.move", "read")
-        if rules.is_true():
-            return True
-        if not all(
-            condition.field_expr == "company_id"
-            for condition in rules.iter_conditions()
-        ):
-            return False
-        # A new, unsaved invoice of the current company: evaluated in memory, never read
-        # from the database, so no access right is involved.
-        probe = self.env["account.move"].new({"company_id": self.env.company.id})
-        return bool(probe.filtered_domain(rules))
+        """Whether the user may read every invoice of the current company, the buckets
+        adding them all up.
+
+        Decided from what the user's record rules on account.move allow, not from the
+        fields they name (``company_id = <another company>`` names only the company and
+        allows less): their domain, as `ir.rule` computes it for the user, must be the
+        one stock Odoo's multi-company rule gives (`STOCK_MOVE_RULE`), or no restriction
+        at all (superuser). Any other rule, however it is written, takes the live path.
+        """
+        IrRule = self.env["ir.rule"]
+        Move = self.env["account.move"]
+        rules = IrRule._compute_domain("account.move", "read")
+        stock = Domain(safe_eval(STOCK_MOVE_RULE, IrRule._eval_context()))
+        return rules.is_true() or rules == stock.optimize(Move)
+
+    @api.model
+    def _rules_are_stock_company_rule(self, model_name):
+        """Whether the user's read rules on ``model_name`` allow what stock's
+        multi-company rule allows (`STOCK_MOVE_RULE`, the rule of account.move and of
+        the invoice analysis), as `_use_buckets` decides for the invoices."""
+        IrRule = self.env["ir.rule"]
+        rules = IrRule._compute_domain(model_name, "read")
+        stock = Domain(safe_eval(STOCK_MOVE_RULE, IrRule._eval_context()))
+        return rules.is_true() or rules == stock.optimize(self.env[model_name])
+
+    @api.model
+    def _read_untaxed_invoiced(self, partner_ids, company_ids):
+        """The untaxed total of the posted customer invoices minus credit notes of the
+        commercial partners ``partner_ids`` in the companies ``company_ids`` (stock's
+        Invoiced), from the lifetime and pending rows.
+
+        :return: {commercial partner id: amount}
+        """
+        Move = self.env["account.move"]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s commercial_partner_id, SUM(amount_untaxed) FROM %s"
+                " WHERE commercial_partner_id = ANY(%s) AND company_id = ANY(%s)"
+                " GROUP BY 1",
+                SQL(to_flush=[Move._fields[fname] for fname in self._SOURCE_FIELDS]),
+                SQL.identifier(self._table),
+                list(partner_ids),
+                list(company_ids),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _read_sales_since(self, partner_ids):
+        """What stock's DSO divides by, for the commercial partners ``partner_ids`` in
+        the current company: the date of their first posted sale document and the total
+        of these documents, taxes included (the engine's invoices and credit notes, plus
+        the receipts, which it does not count).
+
+        :return: {commercial partner id: (first invoice date, total)}, for the partners
+            with posted sale documents
+        """
+        if not partner_ids:
+            return {}
+        Move = self.env["account.move"]
+        move_fields = [
+            Move._fields[fname] for fname in (*self._SOURCE_FIELDS, "invoice_date")
+        ]
+        moves = SQL.identifier(Move._table)
+        company_id = self.env.company.id
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT %(flush)s p.id,
+                   (SELECT MIN(m.invoice_date) FROM %(moves)s m
+                     WHERE m.commercial_partner_id = p.id AND m.company_id = %(company)s
+                       AND m.state = 'posted'
+                       AND m.move_type IN ('out_invoice', 'out_refund', 'out_receipt')),
+                   COALESCE((SELECT SUM(b.amount_total) FROM %(table)s b
+                              WHERE b.commercial_partner_id = p.id
+                                AND b.company_id = %(company)s), 0)
+                   + COALESCE((SELECT SUM(m.amount_total_signed) FROM %(moves)s m
+                                WHERE m.commercial_partner_id = p.id
+                                  AND m.company_id = %(company)s
+                                  AND m.state = 'posted' AND m.move_type = 'out_receipt'), 0)
+              FROM unnest(%(ids)s) AS p(id)
+            """,
+                flush=SQL(to_flush=move_fields),
+                moves=moves,
+                table=SQL.identifier(self._table),
+                company=company_id,
+                ids=list(partner_ids),
+            )
+        )
+        return {pid: (oldest, total) for pid, oldest, total in rows if oldest}
 
     @api.model
     def _figure_aggregates(self, cols):

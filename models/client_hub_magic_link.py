@@ -224,6 +224,22 @@ class ClientHubMagicLink(models.Model):
         return link_sudo
 
     @api.model
+    def _has_usable_login_link(self, partner):
+        """Whether the latest sign-in link sent to ``partner`` can still sign in (not
+        used, expired nor revoked): the link of the client's latest sign-in e-mail works.
+
+        :param partner: res.partner record
+        :rtype: bool
+        """
+        # sudo: users have no access to links; only whether the contact's latest works
+        latest_sudo = self.sudo().search(
+            [("partner_id", "=", partner.id), ("purpose", "=", "login")],
+            order="id desc",
+            limit=1,
+        )
+        return bool(latest_sudo.filtered_domain(self._get_usable_domain()))
+
+    @api.model
     def _get_usable_domain(self):
         """Links that can still sign someone in."""
         return Domain(

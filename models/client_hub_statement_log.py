@@ -69,12 +69,13 @@ class ClientHubStatementLog(models.Model):
         help="When the client first signed in with the link of this e-mail.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    # What a client paid online is for accountants, the users who read payment
+    # transactions (`account_payment`), as sale's `transaction_ids`.
     transaction_ids = fields.Many2many(
         "payment.transaction",
         string="Payments",
         compute="_compute_payments",
-        # what was paid online is for accountants: the group that reads payment
-        # transactions (account_payment's access rule), as sale's transaction_ids
+        compute_sudo=True,
         groups="account.group_account_invoice",
         help="Payments made from the statement page after this statement was sent and "
         "before the next one.",
@@ -82,6 +83,7 @@ class ClientHubStatementLog(models.Model):
     amount_paid = fields.Monetary(
         string="Paid From It",
         compute="_compute_payments",
+        compute_sudo=True,
         currency_field="currency_id",
         groups="account.group_account_invoice",
     )
@@ -102,8 +104,8 @@ class ClientHubStatementLog(models.Model):
         (self - sent).update({"transaction_ids": False, "amount_paid": 0.0})
         if not sent:
             return
-        # sudo: staff reading the log see the amounts paid from the statement; payment
-        # transactions themselves are readable by accountants only.
+        # sudo: only accountants read these fields (their group); the transactions are
+        # matched below to the log's own client and company.
         transactions_sudo = (
             self.env["payment.transaction"]
             .sudo()

@@ -259,7 +259,9 @@ class ResPartner(models.Model):
     def _client_hub_confirm_email_change(self):
         """Write the pending address as the contact's e-mail (its token was checked):
         the links sent to the old address are revoked and the lasting credentials of
-        the contact's portal users removed (see `write` in res_partner_magic_link.py)."""
+        the contact's portal users removed (see `write` in res_partner_magic_link.py).
+        A portal user whose login was the old address gets the new one as login
+        (`res.users._client_hub_follow_email_change`)."""
         self.ensure_one()
         # sudo: the caller checked the token, which proves the new mailbox
         partner_sudo = self.sudo().with_context(**{EMAIL_CHANGE_CONTEXT: False})
@@ -271,6 +273,19 @@ class ResPartner(models.Model):
                 "client_hub_pending_email_date": False,
             }
         )
+        kept = partner_sudo.user_ids._client_hub_follow_email_change(old, new)
+        for user in kept:
+            partner_sudo._message_log(
+                body=escape(
+                    self.env._(
+                        "The login of %(user)s stays %(login)s: %(email)s is already "
+                        "the login of another user.",
+                        user=user.name,
+                        login=user.login,
+                        email=email_normalize(new),
+                    )
+                )
+            )
         partner_sudo._message_log(
             body=escape(
                 self.env._(

@@ -7,7 +7,9 @@ from ..const import CLIENT_FIGURE_GROUPS
 
 
 class ResPartner(models.Model):
-    """Client dashboard: how this client pays (days to pay, last payment, on time)."""
+    """Client dashboard: how this client pays (days to pay, last payment, on time),
+    from the payment engine (`client_hub.payment.bucket`) when the user's rules on
+    invoices restrict only the company, live from the reconciliations otherwise."""
 
     _inherit = "res.partner"
 
@@ -70,7 +72,8 @@ class ResPartner(models.Model):
         reconciliation of an invoice with a payment (not with a credit note, nor an
         exchange difference), and the SQL of the columns the aggregates use.
 
-        :return: (Query, {"partner", "amount", "paid_on", "invoice_date", "due_date": SQL})
+        :return: (Query, {"partner", "amount", "paid_on", "amount_days",
+            "on_time_amount": SQL}), as `_client_payment_aggregates` reads them
         """
         Move = self.env["account.move"]
         query = Move._search(
@@ -113,16 +116,28 @@ class ResPartner(models.Model):
                 SQL.identifier(counterpart_move, "id"),
             )
         )
+        amount = SQL.identifier(partial, "amount")
+        paid_on = SQL.identifier(partial, "max_date")
+        invoice_date = Move._field_to_sql(move, "invoice_date", query)
+        due_date = Move._field_to_sql(move, "invoice_date_due", query)
         return query, {
             "partner": Move._field_to_sql(move, "commercial_partner_id", query),
-            "amount": SQL.identifier(partial, "amount"),
-            "paid_on": SQL.identifier(partial, "max_date"),
-            "invoice_date": Move._field_to_sql(move, "invoice_date", query),
-            "due_date": Move._field_to_sql(move, "invoice_date_due", query),
+            "amount": amount,
+            "paid_on": paid_on,
+            "amount_days": SQL(
+                "%s * GREATEST(%s - %s, 0)", amount, paid_on, invoice_date
+            ),
+            "on_time_amount": SQL(
+                "CASE WHEN %s <= %s THEN %s ELSE 0 END", paid_on, due_date, amount
+            ),
         }
 
     @api.model
     def _client_payment_aggregates(self, cols):
+        """SQL aggregates of the payment figures over rows of payments (or of days of
+        payments, for the payment engine) with the columns ``cols``: amount, paid_on,
+        amount_days (amount times days to pay), on_time_amount (the amount paid by
+        the due date)."""
         today = fields.Date.context_today(self)
         recent = SQL(
             "%s > %s",
@@ -132,19 +147,17 @@ class ResPartner(models.Model):
         recent_amount = SQL("SUM(%s) FILTER (WHERE %s)", cols["amount"], recent)
         return {
             "avg_days": SQL(
-                "ROUND(SUM(%(amount)s * GREATEST(%(paid_on)s - %(invoice_date)s, 0))"
-                " FILTER (WHERE %(recent)s) / NULLIF(%(recent_amount)s, 0), 1)",
-                recent=recent,
-                recent_amount=recent_amount,
-                **cols,
+                "ROUND(SUM(%s) FILTER (WHERE %s) / NULLIF(%s, 0), 1)",
+                cols["amount_days"],
+                recent,
+                recent_amount,
             ),
             "last_payment": SQL("MAX(%s)", cols["paid_on"]),
             "on_time": SQL(
-                "ROUND(100 * SUM(%(amount)s) FILTER (WHERE %(recent)s AND %(paid_on)s <= %(due_date)s)"
-                " / NULLIF(%(recent_amount)s, 0))",
-                recent=recent,
-                recent_amount=recent_amount,
-                **cols,
+                "ROUND(100 * SUM(%s) FILTER (WHERE %s) / NULLIF(%s, 0))",
+                cols["on_time_amount"],
+                recent,
+                recent_amount,
             ),
         }
 
@@ -156,14 +169,15 @@ class ResPartner(models.Model):
         """
         if not partner_ids or not self.env["account.move"].has_access("read"):
             return {}
-        query, cols = self._client_payments_query()
-        query.add_where(SQL("%s IN %s", cols["partner"], tuple(partner_ids)))
-        return {
-            row["partner_id"]: row
-            for row in self.env.execute_query_dict(
-                self._client_payment_select(query, cols)
+        if self.env["client_hub.figures.bucket"]._use_buckets():
+            select = self.env["client_hub.payment.bucket"]._aggregate_in_sql(
+                partner_ids
             )
-        }
+        else:
+            query, cols = self._client_payments_query()
+            query.add_where(SQL("%s IN %s", cols["partner"], tuple(partner_ids)))
+            select = self._client_payment_select(query, cols)
+        return {row["partner_id"]: row for row in self.env.execute_query_dict(select)}
 
     @api.model
     def _client_payment_select(self, query, cols, aggregate=None):
@@ -185,6 +199,10 @@ class ResPartner(models.Model):
         aggregate = self._CLIENT_PAYMENT_COLUMNS.get(fname)
         if aggregate is None:
             return super()._client_figure_by_client_sql(fname)
+        if self.env["client_hub.figures.bucket"]._use_buckets():
+            return self.env["client_hub.payment.bucket"]._aggregate_in_sql(
+                aggregate=aggregate
+            )
         payments, cols = self._client_payments_query()
         return self._client_payment_select(payments, cols, aggregate)
 

@@ -4,6 +4,7 @@ from . import test_magic_link_security
 from . import test_magic_link_marker
 from . import test_dashboard
 from . import test_dashboard_lifetime
+from . import test_figures_rules
 from . import test_payment_behaviour
 from . import test_partner_merge
 from . import test_revoke_credentials

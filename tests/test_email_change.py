@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from odoo import tools
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCase
@@ -351,3 +351,50 @@ class TestPortalEmailChange(MagicLinkHttpCommon, MailCase):
             self.assertEqual(page.status_code, 200)
             self.assertIn("o_client_hub_email_change_confirm", page.text)
         self._unchanged()
+
+    # ------------------------------------------------------------------
+    # the login follows the e-mail (issue 23, attack finding)
+    # ------------------------------------------------------------------
+    def _login_is_the_email(self):
+        """Alice's login is her e-mail (as the portal wizard makes it), in other case."""
+        self.portal_a.login = self.old.upper()
+        self.authenticate(self.portal_a.login, "ch_alice")
+
+    def test_confirm_moves_a_login_that_was_the_email(self):
+        self._login_is_the_email()
+        self._confirm(self._ask())
+        self.env.invalidate_all()
+        self.assertEqual(self.alice.email, NEW)
+        self.assertEqual(self.portal_a.login, NEW, "the login follows the e-mail")
+        self.authenticate(NEW, "ch_alice")  # and signs in
+        self.assertEqual(self._session_uid(), self.portal_a.id)
+        self.assertFalse(
+            self.env["res.users"].search_count([("login", "=ilike", self.old)]),
+            "the old address signs no one in",
+        )
+
+    def test_confirm_keeps_a_login_taken_by_another_user(self):
+        """Another (archived) user has the new address as login: Alice keeps hers, and
+        the contact's chatter and the server log say why."""
+        taken = new_test_user(self.env, login=NEW, groups="base.group_portal")
+        taken.active = False
+        self._login_is_the_email()
+        with self.assertLogs(
+            "odoo.addons.client_hub.models.res_users_email_change", "WARNING"
+        ) as logged:
+            self._confirm(self._ask())
+        self.env.invalidate_all()
+        self.assertEqual(self.alice.email, NEW, "the e-mail changes")
+        self.assertEqual(self.portal_a.login, self.old.upper(), "the login stays")
+        self.assertEqual(taken.login, NEW)
+        self.assertIn(str(self.portal_a.id), logged.output[0])
+        self.assertIn(
+            "already the login of another user",
+            " ".join(str(m.body) for m in self.alice.message_ids[:3]),
+        )
+
+    def test_confirm_keeps_a_login_that_was_not_the_email(self):
+        self._confirm(self._ask())
+        self.env.invalidate_all()
+        self.assertEqual(self.alice.email, NEW)
+        self.assertEqual(self.portal_a.login, "ch_alice")

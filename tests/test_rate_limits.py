@@ -2,15 +2,21 @@ import base64
 import io
 import re
 import zipfile
+from datetime import timedelta
 from unittest.mock import patch
 
 import odoo
+from odoo import fields
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import MailCase
+
 from .common import (
+    MAGIC_RE,
     ClientHubCommon,
     ClientHubHttpCommon,
+    MagicLinkHttpCommon,
     StatementCommon,
     StatementHttpMixin,
 )
@@ -297,3 +303,88 @@ class TestRateLimitKeys(ClientHubCommon):
             "client_hub.rate_limit_zip_render", "0"
         )
         self.assertEqual(RateLimit._get_limit("zip_render"), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestSignInQuotaLockOut(MagicLinkHttpCommon, RateLimitCase, MailCase):
+    """Whoever types a client's address on /client/login spends its per-address quota
+    (3 per window), yet cannot lock the client out: over the quota a request still sends
+    a link when the latest one sent to the client can no longer sign in (used, expired,
+    revoked), and nothing otherwise (the client holds a working link). The window is a
+    day here (`RateLimitCase`): the links, 15 minutes, expire within it."""
+
+    def setUp(self):
+        super().setUp()
+        self.alice = self.portal_a.partner_id
+        self.mails = []
+
+    def _ask(self, email, times=1):
+        """Ask /client/login for a sign-in link for ``email`` from a fresh browser (a
+        stranger or the client: the same request), ``times`` times; return the last page."""
+        for _i in range(times):
+            self.opener.cookies.clear()
+            response = self._post("/client/login", data={"email": email})
+            self.assertEqual(response.status_code, 200)
+        return response
+
+    def _send_queued(self):
+        """Run the cron that sends the requested links; return the bodies of the e-mails
+        it sent to Alice."""
+        with self.mock_mail_gateway():
+            self.env["client_hub.magic.link.request"]._cron_process_requests()
+            sent = self._sent_bodies(self.alice)
+        self.mails += sent
+        return sent
+
+    def _expire_links(self):
+        """The links sent so far lapse (their 15 minutes are over, the window is not)."""
+        self.env["client_hub.magic.link"].sudo().search(
+            [("partner_id", "=", self.alice.id)]
+        ).expiration_date = fields.Datetime.now() - timedelta(minutes=1)
+
+    def _sign_in_with_latest(self):
+        match = MAGIC_RE.search(self.mails[-1])
+        self.assertTrue(match, "the latest e-mail carries a link")
+        self._sign_in_with(match)
+        self.assertEqual(self._session_uid(), self.portal_a.id, "it signs Alice in")
+
+    def test_stranger_spends_the_quota_the_client_still_gets_a_link(self):
+        self._ask(self.alice.email, times=5)
+        self.assertEqual(len(self._send_queued()), 3, "the quota: 3 e-mails")
+        self._expire_links()
+        self._ask(self.alice.email)  # Alice, half an hour later
+        self.assertEqual(len(self._send_queued()), 1, "Alice gets a fresh link")
+        self._ask(self.alice.email, times=5)  # the stranger again
+        self.assertFalse(self._send_queued(), "not while Alice's latest link works")
+        self._sign_in_with_latest()
+        self.assertEqual(len(self.mails), 4, "bounded")
+
+    def test_client_who_used_the_latest_link_gets_another(self):
+        self._ask(self.alice.email, times=3)
+        self.assertEqual(len(self._send_queued()), 3)
+        self._sign_in_with_latest()  # Alice uses the link of the latest e-mail
+        self._ask(self.alice.email)  # and asks again (another device)
+        self.assertEqual(len(self._send_queued()), 1)
+        self._sign_in_with_latest()
+        self._ask(self.alice.email, times=5)  # a stranger, over the quota
+        self.assertEqual(len(self._send_queued()), 1, "one, for the link used")
+        self.assertFalse(self._send_queued(), "and nothing more")
+        self.assertEqual(len(self.mails), 5)
+
+    def test_sent_page_is_the_same_for_everyone(self):
+        """Within or over the quota, for a client or an unknown address, the page is the
+        same, and says which e-mail to use after several requests."""
+
+        def page(email):
+            text = self._ask(email).text.replace(email, "EMAIL")
+            return " ".join(re.sub(r"[0-9a-f]{40}o[0-9]+", "", text).split())
+
+        unknown = "nobody@nowhere.example.com"
+        pages = [page(self.alice.email), page(unknown)]
+        for _i in range(3):
+            self._ask(self.alice.email)
+            self._ask(unknown)
+        pages += [page(self.alice.email), page(unknown)]
+        self.assertEqual(len(set(pages)), 1)
+        self.assertIn("use the link of the latest e-mail", pages[0])
+        self.assertIn("valid for 15 minutes", pages[0])

@@ -392,17 +392,25 @@ class TestSignInFormLimits(SessionSecurityCommon):
         return response, trigger.call_count
 
     def test_per_address_limit_answers_as_usual_and_sends_nothing(self):
+        """Over the address's quota the page answers as usual and the request is queued
+        as any other (the same work for every address), marked: the cron sends it only
+        if the client's latest link no longer works (`TestSignInQuotaLockOut`)."""
         self.env["ir.config_parameter"].set_param(
             "client_hub.rate_limit_request_email", 2
         )
         self.opener.cookies.clear()
+        Request = self.env["client_hub.magic.link.request"].sudo()
         before = self._queued()
         for _i in range(2):
             self._ask(self.client_a.email)
         self.assertEqual(self._queued(), before + 2)
         _response, triggered = self._ask("Billing@Alpha.example.com")
-        self.assertEqual(self._queued(), before + 2, "nothing more is queued")
-        self.assertEqual(triggered, 0, "nor is the sending cron woken up")
+        self.assertEqual(self._queued(), before + 3)
+        self.assertEqual(triggered, 1, "the cron is woken up as for any request")
+        self.assertEqual(Request.search([], order="id desc", limit=1).over_limit, True)
+        self.assertEqual(
+            Request.search_count([("over_limit", "=", True)]), 1, "only the third"
+        )
 
     def test_per_ip_limit_answers_as_usual_and_sends_nothing(self):
         self.env["ir.config_parameter"].set_param("client_hub.rate_limit_request_ip", 2)

@@ -259,10 +259,26 @@ class TestStatementLogAmounts(StatementSendMixin, StatementCommon, MailCase):
         log = log.with_user(self.employee)
         self.assertEqual(log.read(["state"])[0]["state"], "sent", "the log, yes")
         for fname in ("amount_paid", "transaction_ids"):
-            with self.assertRaises(AccessError, msg=fname):
+            # refused as a field of accountants, not by chance of computing it
+            with self.assertRaisesRegex(AccessError, f'the field "{fname}"'):
                 log.read([fname])
-            with self.assertRaises(AccessError, msg=fname):
+            with self.assertRaisesRegex(AccessError, f'the field "{fname}"'):
                 log.search_read([("id", "=", log.id)], [fname])
+
+    def test_employee_opens_the_log(self):
+        """The list and form of the log, as the web client reads them, open for an
+        employee (without the amounts) and for an accountant (with them)."""
+        log, _tx = self._paid_log()
+        for user in (self.employee, self.invoicing):
+            Log = log.with_user(user)
+            views = Log.get_views([(False, "list"), (False, "form")])
+            for view_type in ("list", "form"):
+                fnames = views["models"]["client_hub.statement.log"]["fields"]
+                arch = views["views"][view_type]["arch"]
+                spec = {fname: {} for fname in fnames if f'name="{fname}"' in arch}
+                spec.pop("transaction_ids", None)
+                rows = Log.web_search_read([("id", "=", log.id)], spec)["records"]
+                self.assertEqual(rows[0]["id"], log.id, f"{user.login} {view_type}")
 
     def test_invoicing_user_reads_amounts(self):
         log, tx = self._paid_log()

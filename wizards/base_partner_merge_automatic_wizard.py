@@ -10,16 +10,27 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         """Override of `base` to leave the client dashboard's figures buckets out of the
         generic update of foreign keys.
 
-        Their key holds the commercial partner, and the trigger on account_move already
-        moves the figures of the documents the wizard moves: the generic UPDATE would
+        Their key holds the commercial partner, and the triggers on account_move already
+        move the figures and payments of the documents the wizard moves: the generic UPDATE would
         collide with those rows (or count the documents twice). `_update_foreign_keys`
         rebuilds the buckets instead.
         """
         return [
             (fk_table, column)
             for fk_table, column in super()._get_fk_on(table)
-            if fk_table != self.env["client_hub.figures.bucket"]._table
+            if fk_table not in self._client_hub_derived_tables()
         ]
+
+    def _client_hub_derived_tables(self):
+        """The tables of the figures and payment engines, kept by their triggers."""
+        return {
+            self.env[model]._table
+            for model in (
+                "client_hub.figures.bucket",
+                "client_hub.payment.bucket",
+                "client_hub.payment.partial",
+            )
+        }
 
     def _update_foreign_keys(self, src_partners, dst_partner):
         """Override of `base` to rebuild the figures buckets of the merged partners from
@@ -31,6 +42,10 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         signing whoever holds them in as its contact. The destination keeps its own.
         """
         self._client_hub_revoke_merged_access(src_partners, dst_partner)
+        # the documents of a merged contact keep the commercial partner they have
+        src_partners._client_hub_flag_moved_documents(
+            (src_partners | dst_partner).commercial_partner_id
+        )
         res = super()._update_foreign_keys(src_partners, dst_partner)
         self.env["client_hub.figures.bucket"]._rebuild((src_partners | dst_partner).ids)
         return res
