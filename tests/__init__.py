@@ -44,4 +44,3 @@ from . import test_jp_payment_money
 from . import test_jp_bank_account
 from . import test_jp_layout
 from . import test_statement_double_pay
-from . import test_figures_rules
