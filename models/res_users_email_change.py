@@ -36,8 +36,9 @@ class ResUsers(models.Model):
         """
         old, new = email_normalize(old_email or ""), email_normalize(new_email or "")
         following = self.filtered(
-            lambda user: old and new and user._is_portal()
-            and email_normalize(user.login) == old
+            lambda user: (
+                old and new and user._is_portal() and email_normalize(user.login) == old
+            )
         )
         kept = self.browse()
         for user in following:

@@ -407,9 +407,7 @@ class TestSignInFormLimits(SessionSecurityCommon):
         _response, triggered = self._ask("Billing@Alpha.example.com")
         self.assertEqual(self._queued(), before + 3)
         self.assertEqual(triggered, 1, "the cron is woken up as for any request")
-        self.assertEqual(
-            Request.search([], order="id desc", limit=1).over_limit, True
-        )
+        self.assertEqual(Request.search([], order="id desc", limit=1).over_limit, True)
         self.assertEqual(
             Request.search_count([("over_limit", "=", True)]), 1, "only the third"
         )

@@ -282,7 +282,9 @@ class TestStatementLogAmounts(StatementSendMixin, StatementCommon, MailCase):
 
     def test_invoicing_user_reads_amounts(self):
         log, tx = self._paid_log()
-        [values] = log.with_user(self.invoicing).read(["amount_paid", "transaction_ids"])
+        [values] = log.with_user(self.invoicing).read(
+            ["amount_paid", "transaction_ids"]
+        )
         self.assertEqual(values["amount_paid"], 60.0)
         self.assertEqual(values["transaction_ids"], tx.ids)
 
