@@ -138,9 +138,7 @@ class TestTicketAttachmentAccess(TicketHttpCommon):
                         "kwargs": {},
                     },
                 )
-                self.assertEqual(
-                    self._rpc_error(answer), "odoo.exceptions.AccessError"
-                )
+                self.assertEqual(self._rpc_error(answer), "odoo.exceptions.AccessError")
         page = self.url_open(f"/my/tickets/{self.ticket.id}", allow_redirects=False)
         self.assertIn(page.status_code, (302, 303))
         self.assertNotIn(b"for-client.txt", page.content)
