@@ -728,3 +728,33 @@ class DashboardCommon(ClientHubAccountingCommon):
             [invoiced, paid, due, overdue],
             f"invoiced, paid, due, overdue of {partner.display_name}",
         )
+
+
+# Redirect parameters an attacker hands a signed-in client (a crafted form or link): none may
+# send the browser to another host.
+HOSTILE_REDIRECTS = (
+    "https://evil.example/my",
+    "//evil.example/my",
+    "///evil.example/my",
+    "/\\evil.example/my",
+    "\\\\evil.example/my",
+    "https:evil.example",
+    "javascript:alert(1)",
+    " //evil.example",
+    "/\t/evil.example",
+    "/ja//evil.example/my",
+    "/ja/%2F%2Fevil.example",
+    "/my?next=https://evil.example",
+    "x" * 3000,
+)
+
+
+def assert_local_redirect(case, response):
+    """``response`` is a redirect to this very site, never to another host."""
+    case.assertIn(response.status_code, (302, 303))
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    base = urlsplit(case.base_url())
+    case.assertIn(parts.netloc, ("", base.netloc), location)
+    case.assertTrue(parts.path.startswith("/"), location)
+    case.assertFalse(parts.path.startswith(("//", "/\\")), location)

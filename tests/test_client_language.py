@@ -12,7 +12,13 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MailCase
 
-from .common import CSRF_RE, MAGIC_RE, MagicLinkHttpCommon
+from .common import (
+    CSRF_RE,
+    HOSTILE_REDIRECTS,
+    MAGIC_RE,
+    MagicLinkHttpCommon,
+    assert_local_redirect,
+)
 
 JA = "ja_JP"
 EN = "en_US"
@@ -267,6 +273,15 @@ class TestClientLanguage(MagicLinkHttpCommon, MailCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.portal_b.lang, EN)
+
+    def test_switch_language_redirects_only_to_this_site(self):
+        """The page to open again is a local path: a crafted form cannot send the
+        client to another site (issue 23, HTTP coverage)."""
+        self._login(self.portal_b)
+        for redirect in HOSTILE_REDIRECTS:
+            with self.subTest(redirect=redirect[:40]):
+                response = self._switch_language(JA, redirect=redirect)
+                assert_local_redirect(self, response)
 
     def test_switch_language_requires_sign_in(self):
         self._login(None)

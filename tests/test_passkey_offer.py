@@ -22,7 +22,12 @@ from odoo.tools import SQL
 
 from odoo.addons.client_hub.models.res_users_passkey import PASSKEY_GRANT, PASSKEY_OFFER
 
-from .common import MagicLinkHttpCommon
+from .common import (
+    CSRF_RE,
+    HOSTILE_REDIRECTS,
+    MagicLinkHttpCommon,
+    assert_local_redirect,
+)
 from .common_passkey import PasskeyOfferMixin, skip_unless_passkey_portal
 
 OFFER = "o_client_hub_passkey_offer"
@@ -213,6 +218,21 @@ class TestPasskeyOffer(PasskeyOfferMixin, MagicLinkHttpCommon):
         self.assertEqual(urlsplit(response.headers["Location"]).path, "/my/statement")
         self.assertNotIn("identity-check-last", self._session())
         self.assertNotIn(PASSKEY_GRANT, self._session())
+
+    def test_offer_answers_redirect_only_to_this_site(self):
+        """Both answers go back to a local page whatever ``redirect`` says: "dismiss"
+        always, "add" once the offer is gone (issue 23, HTTP coverage)."""
+        page = self._sign_in_with_link(self.client_a)
+        csrf = CSRF_RE.search(page.text).group(1)
+        for answer in ("dismiss", "add"):
+            for redirect in HOSTILE_REDIRECTS:
+                with self.subTest(answer=answer, redirect=redirect[:40]):
+                    response = self.url_open(
+                        f"/my/passkey/{answer}",
+                        data={"csrf_token": csrf, "redirect": redirect},
+                        allow_redirects=False,
+                    )
+                    assert_local_redirect(self, response)
 
     def test_offer_answers_need_the_form(self):
         """The answers are CSRF-checked POSTs of a signed-in user."""

@@ -117,6 +117,40 @@ class TestTicketAttachmentAccess(TicketHttpCommon):
         )
 
     @mute_logger("odoo.http")
+    def test_another_client_reads_none_of_the_files(self):
+        """Bob (client Bravo), signed in, gets no file of Alpha's ticket: not by id on
+        /web/content, nor over RPC, nor through the ticket's page or its list field,
+        while Alice downloads hers (issue 23, HTTP coverage)."""
+        self._login(self.portal_a)
+        alice_link = self._page_files()["for-client.txt"]
+        self._login(self.portal_b)
+        for file in (self.file_public, self.file_internal):
+            with self.subTest(file=file.name):
+                response = self.url_open(f"/web/content/{file.id}?download=true")
+                self.assertEqual(response.status_code, 404)
+                self.assertNotIn(file.raw, response.content)
+                answer = self._jsonrpc(
+                    "/web/dataset/call_kw",
+                    {
+                        "model": "ir.attachment",
+                        "method": "read",
+                        "args": [file.ids, ["datas"]],
+                        "kwargs": {},
+                    },
+                )
+                self.assertEqual(self._rpc_error(answer), "odoo.exceptions.AccessError")
+        page = self.url_open(f"/my/tickets/{self.ticket.id}", allow_redirects=False)
+        self.assertIn(page.status_code, (302, 303))
+        self.assertNotIn(b"for-client.txt", page.content)
+        self.assertEqual(
+            self._rpc_error(self._read_over_rpc(["client_attachment_ids"])),
+            "odoo.exceptions.AccessError",
+        )
+        # the control: Alice's link downloads it in Alice's session
+        self._login(self.portal_a)
+        self.assertEqual(self.url_open(alice_link).content, b"corrected invoice")
+
+    @mute_logger("odoo.http")
     def test_web_content_refuses_internal_files(self):
         stored_token = self.file_internal.generate_access_token()[0]
         raw_token = self.file_internal._get_raw_access_token()
