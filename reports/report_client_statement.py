@@ -93,7 +93,9 @@ class ReportClientStatement(models.AbstractModel):
             "page_url": client._get_client_statement_page_url(),
             "qr_code": client._get_client_statement_qr_code(),
             # in the statement's language
-            "bank_transfer": client.with_env(self.env)._client_hub_jp_bank_transfer(company),
+            "bank_transfer": client.with_env(self.env)._client_hub_jp_bank_transfer(
+                company
+            ),
             "jp_summary": client._get_client_statement_jp_summary(company, today),
         }
 

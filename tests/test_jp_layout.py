@@ -282,7 +282,9 @@ class TestJapaneseLayoutPdf(PdfRenderingMixin, JapaneseLayoutCommon, HttpCase):
         )
         self.assertHead(text, "the invoice")
         # the company's, once, in the head; the client's (a client in Japan) under its address
-        self.assertEqual(text.count(f"登録番号{TAX_ID}"), 1, "printed once, in the head")
+        self.assertEqual(
+            text.count(f"登録番号{TAX_ID}"), 1, "printed once, in the head"
+        )
         self.assertEqual(text.count("登録番号"), 2, "and the client's own")
         # kept: the totals per rate, the ※ legend, and where to transfer
         self.assertIn("8%※¥3,250¥260", text)
