@@ -485,6 +485,8 @@ class TestStatementJpPdf(PdfRenderingMixin, JpMonthlyCommon, HttpCase):
             "client_hub.action_report_client_statement", self.momiji.ids
         )
         text = pdf_text(content)
+        self.assertIn("請求書", text, "titled as the monthly invoice, not 明細書")
+        self.assertNotIn("明細書", text)
         self.assertLabelsThenAmounts(text)
         for label in LABELS:
             self.assertIn(label, text)
