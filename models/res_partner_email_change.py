@@ -89,6 +89,7 @@ class ResPartner(models.Model):
             if changing:
                 vals = dict(vals)
                 email = vals.pop("email")
+                changing._client_hub_check_email_change_owner()
                 self._client_hub_check_email_change(email)
                 res = super().write(vals)
                 for partner in changing:
@@ -112,6 +113,24 @@ class ResPartner(models.Model):
         return (email_normalize(email or "") or email or "") != (
             self.email_normalized or self.email or ""
         )
+
+    def _client_hub_check_email_change_owner(self):
+        """Refuse to change the e-mail of a contact that signs in with an account of its
+        own, unless that account is the caller's: its sign-in links go to that e-mail, so
+        a colleague editing the client's addresses (stock's portal lets them) would take
+        the account over.
+
+        :raise EmailChangeRefused: with the message to show
+        """
+        # sudo: which users a contact has is not for portal users to read; only checked
+        users_sudo = self.sudo().with_context(active_test=False).user_ids
+        if users_sudo - self.env.user:
+            raise EmailChangeRefused(
+                self.env._(
+                    "This contact signs in with an account of its own: only that person "
+                    "can change its e-mail address."
+                )
+            )
 
     @api.model
     def _client_hub_check_email_change(self, email):

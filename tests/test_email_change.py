@@ -129,6 +129,38 @@ class TestPortalEmailChange(MagicLinkHttpCommon, MailCase):
             "logged",
         )
 
+    def test_colleague_with_an_account_keeps_its_email(self):
+        """Stock's portal lets Alice edit her client's other addresses; a colleague who
+        signs in with an account of her own keeps her e-mail, or Alice would receive the
+        colleague's sign-in links (attack finding: account takeover)."""
+        carol = self.env["res.partner"].create(
+            {
+                "name": "Carol Colleague",
+                "email": "carol@mail.example.com",
+                "parent_id": self.alice.parent_id.id,
+                "type": "invoice",
+                "street": "3 Alpha Street",
+                "city": "Brussels",
+                "zip": "1000",
+                "country_id": self.env.ref("base.be").id,
+            }
+        )
+        new_test_user(
+            self.env,
+            login="ch_carol_email_change",
+            groups="base.group_portal",
+            partner_id=carol.id,
+        )
+        before = carol.email
+        with self.mock_mail_gateway():
+            answer = self._submit(carol, email=NEW)
+        self.assertIn("email", answer.get("invalid_fields", []), answer)
+        self.assertIn("account of its own", " ".join(answer.get("messages", [])))
+        self.env.invalidate_all()
+        self.assertEqual(carol.email, before)
+        self.assertFalse(self._pending(carol))
+        self.assertFalse(self._new_mails.filtered(lambda m: NEW in (m.email_to or "")))
+
     def test_same_address_is_no_change(self):
         with self.mock_mail_gateway():
             answer = self._submit(self.alice, email=self.old.upper())
