@@ -18,17 +18,19 @@ SEARCH_PARAMS = (
 
 
 class ClientHubArchive(http.Controller):
-    """Downloads of the Electronic Bookkeeping archive for a tax audit, for staff only:
+    """Downloads of the Electronic Bookkeeping archive for a tax audit, for invoicing staff:
     the CSV of a search with the hashes, and the ZIP of its PDFs with a manifest. The rows
     are read with the caller's rights (record rules: the companies they work for)."""
 
     def _archive_search_domain(self, params):
         """Check the caller is staff and return the search's domain.
 
-        :raise NotFound: for anyone but internal users
+        :raise NotFound: for anyone but invoicing staff
         :raise UserError: for bad input (see `_get_archive_search_domain`)
         """
-        if not request.env.user._is_internal():
+        # the archive holds every document's amount and PDF: for those who may read
+        # invoices (the access rights of the rows), not for every employee
+        if not request.env.user.has_group("account.group_account_invoice"):
             raise NotFound()
         values = {name: params.get(name) for name in SEARCH_PARAMS}
         return request.env["client_hub.issued.document"]._get_archive_search_domain(

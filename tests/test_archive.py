@@ -117,6 +117,9 @@ class TestArchiveInvoices(ArchiveFixtures, BaseCommon):
                     {"res_id": other.id},
                     {"res_model": "res.partner"},
                     {"type": "url", "url": "https://example.com/x.pdf"},
+                    # nor made readable by anyone, nor retyped (attack finding)
+                    {"public": True},
+                    {"mimetype": "text/html"},
                 ):
                     self._assert_refused(
                         lambda a=att, v=vals: a.write(v), f"{vals} {who}"

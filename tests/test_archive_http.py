@@ -6,10 +6,11 @@ import csv
 import io
 import zipfile
 
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common_archive import ArchiveFixtures, sha256
+from .common_archive import DOCS, ArchiveFixtures, sha256
 
 CSV_URL = "/client_hub/archive/csv"
 ZIP_URL = "/client_hub/archive/zip"
@@ -114,6 +115,40 @@ class TestArchiveHttp(ArchiveFixtures, HttpCase):
                 "INV-A-1", archive.read("manifest.csv").decode("utf-8-sig")
             )
             self.assertEqual(len(archive.namelist()), 2)
+
+    @mute_logger("odoo.http")
+    def test_employee_without_invoice_rights_gets_nothing(self):
+        """The archive holds every document's amount and PDF: an employee who may not
+        read invoices reads none of it (attack finding: the ZIP read every PDF)."""
+        employee = new_test_user(
+            self.env, login="ch_archive_employee", groups="base.group_user"
+        )
+        with self.assertRaises(AccessError):
+            self.env[DOCS].with_user(employee).search([])
+        self.authenticate(employee.login, employee.login)
+        for url in (CSV_URL, ZIP_URL):
+            with self.subTest(url=url):
+                response = self.url_open(f"{url}?partner_id={self.client.id}")
+                self.assertEqual(response.status_code, 404)
+                self.assertNotIn(b"INV-A-1", response.content)
+
+    def test_zip_and_csv_hold_only_the_documents_the_user_may_read(self):
+        """The user's record rules on the source document apply: a rule hiding the
+        client from this user hides its archived PDFs and rows."""
+        self.env["ir.rule"].create(
+            {
+                "name": "CH archive test: not this client",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "domain_force": f"[('id', '!=', {self.client.id})]",
+                "perm_read": True,
+            }
+        )
+        self.authenticate(self.staff.login, self.staff.login)
+        text = self.url_open(f"{CSV_URL}?partner_id={self.client.id}").content.decode()
+        self.assertNotIn("INV-A-1", text)
+        response = self.url_open(f"{ZIP_URL}?partner_id={self.client.id}")
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            self.assertEqual(archive.namelist(), ["manifest.csv"])
 
     @mute_logger("odoo.http")
     def test_portal_and_public_get_nothing(self):

@@ -110,7 +110,7 @@ class ClientHubIssuedDocument(models.Model):
         writer = csv.writer(buffer)
         writer.writerow(self._csv_header())
         for batch in split_every(CSV_BATCH, ids, self.browse):
-            for row in batch:
+            for row in batch._client_hub_source_readable():
                 writer.writerow(row._csv_row(row._zip_entry_name()))
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -129,6 +129,21 @@ class ClientHubIssuedDocument(models.Model):
         stem = UNSAFE_FILENAME_RE.sub("_", self.name).strip("_") or self.document_type
         return f"{self.date}_{stem}_{self.id}.{extension}"
 
+    def _client_hub_source_readable(self):
+        """The rows whose source document (invoice, quotation, client) the user may read:
+        the PDF shows that document, so the user's record rules on it apply (a
+        salesperson who reads only their own invoices gets only theirs)."""
+        readable = self.browse()
+        for model, rows in self.grouped("res_model").items():
+            if not model or model not in self.env:
+                continue
+            sources = self.env[model].browse(rows.mapped("res_id")).exists()
+            allowed = set(sources._filtered_access("read").ids)
+            readable |= rows.filtered(
+                lambda row, allowed=allowed: row.res_id in allowed
+            )
+        return readable
+
     def _build_audit_zip(self):
         """Return the ZIP of the rows' PDFs, with ``manifest.csv`` listing each file, its
         row and its SHA-256 (as recorded when issued)."""
@@ -137,7 +152,7 @@ class ClientHubIssuedDocument(models.Model):
         writer = csv.writer(manifest)
         writer.writerow(self._csv_header())
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for row in self:
+            for row in self._client_hub_source_readable():
                 entry = row._zip_entry_name()
                 # sudo: the reader may read the row (record rules); its PDF is the document
                 attachment_sudo = row.attachment_id.sudo()

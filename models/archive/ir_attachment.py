@@ -8,6 +8,8 @@ from .client_hub_issued_document import sha256_hex
 # Writes that would change an archived file's bytes, or move it off its document.
 CONTENT_FIELDS = ("raw", "datas")
 LOCATION_FIELDS = ("db_datas", "store_fname", "res_model", "res_id", "type", "url")
+# who may read it, and what it is: an archived PDF is not made public or retyped
+ACCESS_FIELDS = ("public", "mimetype", "checksum")
 
 
 class IrAttachment(models.Model):
@@ -25,7 +27,7 @@ class IrAttachment(models.Model):
 
     def write(self, vals):
         """Override to refuse changing the content or the location of an archived PDF."""
-        if vals.keys() & {*CONTENT_FIELDS, *LOCATION_FIELDS}:
+        if vals.keys() & {*CONTENT_FIELDS, *LOCATION_FIELDS, *ACCESS_FIELDS}:
             self._check_client_hub_archive_write(vals)
         return super().write(vals)
 
@@ -46,7 +48,8 @@ class IrAttachment(models.Model):
         )
 
     def _check_client_hub_archive_write(self, vals):
-        """:raise UserError: if ``vals`` change an archived file's bytes or location"""
+        """:raise UserError: if ``vals`` change an archived file's bytes, location, who may
+        read it (`public`) or its type"""
         archived = self._get_client_hub_archived()
         if not archived:
             return
@@ -56,8 +59,9 @@ class IrAttachment(models.Model):
         for attachment, row in by_attachment.items():
             changed = any(
                 field in vals and vals[field] != attachment[field]
-                for field in LOCATION_FIELDS
-                if field not in ("db_datas", "store_fname") or content is None
+                for field in (*LOCATION_FIELDS, *ACCESS_FIELDS)
+                if field not in ("db_datas", "store_fname", "checksum")
+                or content is None
             )
             if content is not None and sha256_hex(content) != row.sha256:
                 changed = True
